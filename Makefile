@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` and `make test`. Both create the virtualenv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/siteguard demo $(ARGS)
+
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest --ignore=tests/e2e $(ARGS)
+
+bench: $(STAMP)
+	cd bench && ../$(BIN)/python transport.py
+	cd bench && ../$(BIN)/python ingest.py
+
+clean:
+	rm -rf $(VENV) demo-data siteguard-data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,24 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api import errors
+from api.context import ApiContext
+from api.routers import buildings, devices, health
+from siteguard import __version__
+
+
+def create_app(*, context: ApiContext) -> FastAPI:
+    app = FastAPI(
+        title="SiteGuard",
+        version=__version__,
+        description="Building-safety IoT gateway: devices, alarms, hazard tickets, reports.",
+    )
+    app.state.context = context
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(buildings.router)
+    app.include_router(devices.router)
+    return app

@@ -1,0 +1,23 @@
+"""Every error answers ``{"detail": "<one readable sentence>"}``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+def _describe(error: dict[str, object]) -> str:
+    loc = error.get("loc", ())
+    where = ".".join(str(part) for part in loc if part != "body") if isinstance(loc, tuple) else ""
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    detail = "; ".join(_describe(dict(err)) for err in exc.errors())
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)

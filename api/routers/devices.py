@@ -1,0 +1,90 @@
+"""Device status: the list with filters, and one device with its recent readings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+
+from api.auth import Context, CurrentPrincipal
+from api.routers.common import PagingParams, not_found, scoped
+from api.schemas import Device, DeviceDetail, Page, Reading
+from api.timefmt import rfc3339
+from gateway.store import schema
+
+router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
+
+_RECENT_READINGS = 200
+
+
+def _device(row: Any) -> dict[str, Any]:
+    return {
+        "device_id": row.device_id,
+        "device_type": row.device_type,
+        "building_id": row.building_id,
+        "online": bool(row.online),
+        "last_seen": rfc3339(row.last_seen_ms),
+        "first_seen": rfc3339(row.first_seen_ms),
+        "battery_pct": row.battery_pct,
+        "rssi": row.rssi,
+        "active_alarms": 0,
+        "floor": row.floor,
+        "location": row.location,
+        "fw": row.fw,
+        "vendor": row.vendor,
+    }
+
+
+@router.get("", response_model=Page[Device])
+def list_devices(
+    ctx: Context,
+    who: CurrentPrincipal,
+    paging: PagingParams,
+    building: str | None = None,
+    type: Annotated[Literal["smoke", "gas", "ebike"] | None, Query()] = None,
+    online: bool | None = None,
+) -> Page[Device]:
+    d = schema.devices
+    conditions = [scoped(d.c.building_id, who)]
+    if building is not None:
+        conditions.append(d.c.building_id == building)
+    if type is not None:
+        conditions.append(d.c.device_type == type)
+    if online is not None:
+        conditions.append(d.c.online.is_(online))
+    where = sa.and_(*conditions)
+    with ctx.engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(d).where(where)).scalar_one()
+        rows = conn.execute(
+            sa.select(d)
+            .where(where)
+            .order_by(d.c.building_id, d.c.device_id)
+            .limit(paging.limit)
+            .offset(paging.offset)
+        ).all()
+    return Page[Device](items=[Device(**_device(row)) for row in rows], total=total)
+
+
+@router.get("/{device_id}", response_model=DeviceDetail)
+def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDetail:
+    d, r = schema.devices, schema.device_readings
+    with ctx.engine.connect() as conn:
+        row = conn.execute(sa.select(d).where(d.c.device_id == device_id)).one_or_none()
+        if row is None or not who.sees(row.building_id):
+            raise not_found(f"device {device_id!r}")
+        readings = conn.execute(
+            sa.select(r.c.at_ms, r.c.data)
+            .where(r.c.device_id == device_id)
+            .order_by(r.c.at_ms.desc())
+            .limit(_RECENT_READINGS)
+        ).all()
+    return DeviceDetail(
+        **_device(row),
+        imei=row.imei,
+        dev_eui=row.dev_eui,
+        readings=[
+            Reading(at=rfc3339(x.at_ms) or "", **msgspec.json.decode(x.data)) for x in readings
+        ],
+    )

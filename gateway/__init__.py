@@ -1,0 +1,1 @@
+"""The gateway: ingest, pipeline, storage and series. Assembled by ``siteguard.app``."""

@@ -1,0 +1,298 @@
+"""MQTT ingest: one persistent session, QoS 1, acknowledged only once durable.
+
+The transport is gmqtt, chosen by ``bench/transport.py`` (asyncio-native and the fastest of
+gmqtt, paho-mqtt and aiomqtt with manual acknowledgement).
+
+Acknowledgement: gmqtt's own manual mode (``optimistic_acknowledgement=False``) runs an
+``async on_message`` as one task per message and sends the PUBACK when it returns; that task
+alone cost a fifth of the gateway's CPU in ``bench/ingest.py``. So, where the installed gmqtt
+has the hook, QoS 1 publishes are taken from the packet handler directly
+(``_handle_qos_1_publish_packet``, which receives the packet id) and their PUBACKs are sent
+in one go when the pipeline batch holding them is durable. Otherwise the documented
+``async on_message`` path is used, with the same guarantees. Either way a message whose
+batch cannot be made durable (shutdown, lost connection) is never acknowledged: the broker
+keeps it in our session and delivers it again.
+
+This module owns reconnection: each connection attempt uses a fresh client, with backoff
+and jitter between attempts, so gmqtt's fixed-delay reconnect is switched off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import gmqtt
+from gmqtt.mqtt.constants import MQTTv50, MQTTv311
+
+from adapters.base import RawMessage
+from gateway.metrics import Metrics
+from siteguard.clock import Clock
+from siteguard.config import MqttConfig
+
+log = logging.getLogger(__name__)
+
+Submit = Callable[..., "asyncio.Future[None] | None"]
+_STABLE_S = 10.0  # a connection that lasted this long resets the backoff
+
+
+class NoAck(Exception):
+    """Raised from on_message so that gmqtt sends no PUBACK; the broker will redeliver."""
+
+
+def quiet_noack(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Loop exception handler: a NoAck surfacing in gmqtt's callback is expected, not an error."""
+    if isinstance(context.get("exception"), NoAck):
+        return
+    loop.default_exception_handler(context)
+
+
+class _Client(gmqtt.Client):  # type: ignore[misc]
+    """A gmqtt client that reports a lost connection instead of reconnecting by itself."""
+
+    lost: asyncio.Event
+    alive: list[bool]  # [False] once we gave this connection up
+
+    async def reconnect(self, delay: bool = False) -> None:
+        self.lost.set()
+
+
+class MqttIngest:
+    def __init__(
+        self,
+        *,
+        config: MqttConfig,
+        submit: Submit,
+        clock: Clock,
+        metrics: Metrics,
+        fast_ack: bool = True,
+    ) -> None:
+        self._config = config
+        self._submit = submit
+        self._clock = clock
+        self._metrics = metrics
+        self._fast_ack = fast_ack
+        self._accepting = True
+        self._subscribed = False
+        self._client: _Client | None = None
+        self._stop = asyncio.Event()
+
+    @property
+    def subscribed(self) -> bool:
+        return self._subscribed
+
+    def stop_accepting(self) -> None:
+        """From now on, messages are left unacknowledged for the next run to take."""
+        self._accepting = False
+
+    async def run(self) -> None:
+        """Stay connected and subscribed until ``close``."""
+        delay = self._config.reconnect_min_s
+        loop = asyncio.get_running_loop()
+        first = True
+        while not self._stop.is_set():
+            if not first:
+                self._metrics.mqtt_reconnects.inc()
+            first = False
+            client = self._new_client()
+            try:
+                await asyncio.wait_for(self._connect(client), timeout=15)
+            except (OSError, TimeoutError, gmqtt.mqtt.handler.MQTTConnectError) as exc:
+                log.warning(
+                    "cannot connect to %s:%s (%s); retrying in %.1fs",
+                    self._config.host,
+                    self._config.port,
+                    exc or type(exc).__name__,
+                    delay,
+                )
+                await self._forget(client)
+                await self._sleep(delay)
+                delay = min(delay * 2, self._config.reconnect_max_s)
+                continue
+            started = loop.time()
+            await self._wait_either(client.lost, self._stop)
+            self._subscribed = False
+            self._metrics.mqtt_connected.set(0)
+            if self._stop.is_set():
+                break
+            log.warning("lost the broker connection; reconnecting")
+            await self._forget(client)
+            if loop.time() - started >= _STABLE_S:
+                delay = self._config.reconnect_min_s
+            await self._sleep(delay)
+            delay = min(delay * 2, self._config.reconnect_max_s)
+
+    async def close(self) -> None:
+        """Disconnect cleanly; PUBACKs already queued go out first."""
+        self._stop.set()
+        client = self._client
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+        self._subscribed = False
+        self._metrics.mqtt_connected.set(0)
+
+    # ---- connection -------------------------------------------------------------------
+
+    def _new_client(self) -> _Client:
+        kwargs: dict[str, Any] = {}
+        if self._config.protocol == "5":
+            kwargs["session_expiry_interval"] = self._config.session_expiry_s
+            kwargs["receive_maximum"] = self._config.receive_maximum
+        client = _Client(
+            self._config.client_id,
+            clean_session=False,
+            optimistic_acknowledgement=False,
+            **kwargs,
+        )
+        client.lost = asyncio.Event()
+        alive = [True]
+        client.alive = alive
+        handler = client._package_handler
+        if self._fast_ack and _has_qos1_hook(handler):
+            handler._handle_qos_1_publish_packet = self._qos1_hook(handler, alive)
+            client.on_message = self._on_qos0
+        else:
+            client.on_message = self._on_message_for(alive)
+        client.on_disconnect = lambda *_: client.lost.set()
+        client.on_subscribe = self._on_subscribe
+        if self._config.username:
+            password = self._config.password.get_secret_value() if self._config.password else None
+            client.set_auth_credentials(self._config.username, password)
+        self._client = client
+        return client
+
+    async def _connect(self, client: _Client) -> None:
+        version = MQTTv50 if self._config.protocol == "5" else MQTTv311
+        await client.connect(
+            self._config.host,
+            self._config.port,
+            ssl=self._ssl_context() or False,
+            keepalive=self._config.keepalive_s,
+            version=version,
+        )
+        client.subscribe(f"{self._config.topic_prefix}/#", qos=1)
+        log.info(
+            "connected to %s:%s as %s; subscribing to %s/#",
+            self._config.host,
+            self._config.port,
+            self._config.client_id,
+            self._config.topic_prefix,
+        )
+
+    def _on_subscribe(self, client: Any, mid: int, qos: Any, properties: Any) -> None:
+        granted = list(qos) if isinstance(qos, list | tuple) else [qos]
+        if any(int(code) >= 0x80 for code in granted):
+            log.error("the broker refused the subscription (codes %s)", granted)
+            return
+        self._subscribed = True
+        self._metrics.mqtt_connected.set(1)
+
+    async def _forget(self, client: _Client) -> None:
+        client.alive[0] = False
+        with contextlib.suppress(Exception):
+            await client.disconnect()
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if not self._config.tls:
+            return None
+        context = ssl.create_default_context(
+            cafile=str(self._config.ca_file) if self._config.ca_file else None
+        )
+        if self._config.cert_file:
+            context.load_cert_chain(
+                str(self._config.cert_file),
+                str(self._config.key_file) if self._config.key_file else None,
+            )
+        if self._config.tls_insecure:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    # ---- messages ---------------------------------------------------------------------
+
+    def _raw(self, topic: str | bytes, payload: bytes, qos: int) -> RawMessage:
+        if isinstance(topic, bytes):
+            topic = topic.decode("utf-8", errors="replace")
+        return RawMessage(
+            topic=topic,
+            payload=bytes(payload),
+            qos=qos,
+            received_ms=self._clock.now_ms(),
+            source="mqtt",
+        )
+
+    def _on_qos0(
+        self, client: Any, topic: str | bytes, payload: bytes, qos: int, properties: Any
+    ) -> int:
+        """QoS 0 (and anything else gmqtt hands to on_message on the fast path): no ack."""
+        if self._accepting:
+            self._submit(self._raw(topic, payload, qos), want_ack=False)
+        return 0
+
+    def _qos1_hook(self, handler: Any, alive: list[bool]) -> Callable[..., None]:
+        """Replaces gmqtt's QoS 1 handling: submit, and PUBACK the whole batch once durable."""
+        waiting: dict[asyncio.Future[None], list[int]] = {}
+
+        def acknowledge(done: asyncio.Future[None]) -> None:
+            mids = waiting.pop(done)
+            if done.cancelled() or done.exception() is not None or not alive[0]:
+                return  # not durable, or the connection is gone: the broker will redeliver
+            for mid in mids:
+                handler._send_puback(mid)
+
+        def on_qos1(mid: int, packet: bytes, topic: str | bytes, properties: Any) -> None:
+            if not self._accepting:
+                return
+            done = self._submit(self._raw(topic, packet, 1), want_ack=True)
+            if done is None:
+                return
+            mids = waiting.get(done)
+            if mids is None:
+                mids = waiting[done] = []
+                done.add_done_callback(acknowledge)
+            mids.append(mid)
+
+        return on_qos1
+
+    def _on_message_for(self, alive: list[bool]) -> Callable[..., Any]:
+        async def on_message(
+            client: Any, topic: str | bytes, payload: bytes, qos: int, properties: Any
+        ) -> int:
+            if not self._accepting:
+                raise NoAck
+            done = self._submit(self._raw(topic, payload, qos), want_ack=qos > 0)
+            if done is not None:
+                await done
+                if not alive[0]:
+                    raise NoAck  # the connection that delivered it is gone
+            return 0
+
+        return on_message
+
+    # ---- helpers ----------------------------------------------------------------------
+
+    async def _sleep(self, delay: float) -> None:
+        jittered = delay * (0.5 + random.random() / 2)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), jittered)
+
+    @staticmethod
+    async def _wait_either(a: asyncio.Event, b: asyncio.Event) -> None:
+        tasks = [asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+
+def _has_qos1_hook(handler: Any) -> bool:
+    return callable(getattr(handler, "_handle_qos_1_publish_packet", None)) and callable(
+        getattr(handler, "_send_puback", None)
+    )

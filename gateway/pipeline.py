@@ -1,0 +1,327 @@
+"""The pipeline: raw messages in, durable effects out, in batches.
+
+One task takes the messages that arrived since its last turn (at most ``ingest.batch_max``),
+decodes, deduplicates and applies them in memory, commits the batch's write-set (or spools
+it), and hands the batch's points to the series writer together with a future. The future
+resolves once those points are durable too; ingest acknowledges the batch's QoS 1 messages
+to the broker only then (docs/architecture.md, "What accepted means").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from typing import Final
+
+import msgspec
+
+from adapters.base import RawMessage, Rejection
+from adapters.events import Event
+from adapters.registry import AdapterRegistry
+from gateway.dedup import Deduplicator
+from gateway.metrics import Metrics
+from gateway.registry import DeviceInfo, Registry
+from gateway.series.point import Point, PointClock, event_point
+from gateway.series.writer import SeriesWriter
+from gateway.spool import SpoolFull
+from gateway.status import StatusTracker
+from gateway.store.writer import StoreWriter
+from gateway.store.writeset import WriteSet
+from siteguard.clock import Clock
+from siteguard.config import DevicesConfig, IngestConfig
+from siteguard.ids import IdFactory
+
+log = logging.getLogger(__name__)
+
+# Event types that are telemetry: they go to the series and status, not the events table.
+TELEMETRY_TYPES: Final = frozenset({"reading", "heartbeat"})
+
+_encode_json = msgspec.json.Encoder().encode
+
+
+class _Chunk:
+    __slots__ = ("done", "messages")
+
+    def __init__(self) -> None:
+        self.messages: list[RawMessage] = []
+        self.done: asyncio.Future[None] | None = None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        adapters: AdapterRegistry,
+        registry: Registry,
+        dedup: Deduplicator,
+        status: StatusTracker,
+        store: StoreWriter,
+        series: SeriesWriter,
+        metrics: Metrics,
+        clock: Clock,
+        ids: IdFactory,
+        ingest: IngestConfig,
+        devices: DevicesConfig,
+    ) -> None:
+        self._adapters = adapters
+        self._registry = registry
+        self._dedup = dedup
+        self._status = status
+        self._store = store
+        self._series = series
+        self._metrics = metrics
+        self._clock = clock
+        self._ids = ids
+        self._ingest = ingest
+        self._devices = devices
+        self._chunks: deque[_Chunk] = deque()
+        self._pending = 0
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._last_reject_log: dict[str, int] = {}
+        self._point_clock = PointClock()
+
+    # ---- intake -----------------------------------------------------------------------
+
+    def submit(self, message: RawMessage, *, want_ack: bool) -> asyncio.Future[None] | None:
+        """Queue ``message``; with ``want_ack``, return a future resolved once it is durable."""
+        chunk = self._chunks[-1] if self._chunks else None
+        if chunk is None or len(chunk.messages) >= self._ingest.batch_max:
+            chunk = _Chunk()
+            self._chunks.append(chunk)
+        chunk.messages.append(message)
+        self._pending += 1
+        self._wake.set()
+        if not want_ack:
+            return None
+        if chunk.done is None:
+            chunk.done = asyncio.get_running_loop().create_future()
+        return chunk.done
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    # ---- the loop ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Process chunks until ``drain`` is called and everything queued is processed."""
+        while True:
+            if not self._chunks:
+                if self._closing:
+                    return
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._next_timer_s())
+                self.tick()
+                continue
+            chunk = self._chunks.popleft()
+            self._pending -= len(chunk.messages)
+            await self._handle(chunk)
+            self.tick()
+
+    async def drain(self) -> None:
+        """Stop once what was submitted so far is processed."""
+        self._closing = True
+        self._wake.set()
+
+    def tick(self) -> None:
+        """Fire due timers (device leases)."""
+        now = self._clock.now_ms()
+        for device_id in self._status.expire(now):
+            log.info("device %s offline (nothing heard within its lease)", device_id)
+
+    def _next_timer_s(self) -> float:
+        due = self._status.leases.next_due()
+        if due is None:
+            return 1.0
+        return min(1.0, max(0.0, (due - self._clock.now_ms()) / 1000))
+
+    async def _handle(self, chunk: _Chunk) -> None:
+        ws, points = self.process(chunk.messages)
+        while True:
+            try:
+                await self._store.commit(ws)
+                break
+            except SpoolFull as exc:
+                log.error("database spool full, holding ingest: %s", exc)
+                self._metrics.db_spool_full.set(1)
+                await asyncio.sleep(1.0)
+        self._metrics.db_spool_full.set(0)
+        await self._series.wait_for_room()
+        self._series.add(points, chunk.done)
+        oldest = min(m.received_ms for m in chunk.messages)
+        lag = max(0, self._clock.now_ms() - oldest) / 1000
+        self._metrics.pipeline_lag.set(lag)
+        self._metrics.pipeline_latency.observe(lag)
+        self._metrics.pipeline_pending.set(self._pending)
+
+    # ---- per message ------------------------------------------------------------------
+
+    def process(self, messages: list[RawMessage]) -> tuple[WriteSet, list[Point]]:
+        """Decode and apply ``messages`` in memory; return what must be made durable."""
+        ws = WriteSet()
+        points: list[Point] = []
+        sources: dict[str, int] = {}
+        for message in messages:
+            sources[message.source] = sources.get(message.source, 0) + 1
+            decoded = self._adapters.decode(message, self._registry)
+            if isinstance(decoded, Rejection):
+                self._reject(ws, message, decoded)
+                continue
+            for event in decoded:
+                self._accept(ws, points, message, event)
+        for source, count in sources.items():
+            self._metrics.received.labels(source).inc(count)
+        # Readings are keyed by (device, ms): keep the last of a batch, as the device page would.
+        ws.readings = list({(r["device_id"], r["at_ms"]): r for r in ws.readings}.values())
+        return ws, points
+
+    def _accept(self, ws: WriteSet, points: list[Point], message: RawMessage, event: Event) -> None:
+        device = self._registry.device(event.device_id)
+        if device is None:
+            if not self._devices.auto_register:
+                self._reject(ws, message, _rejection(event, "unknown_device", "not registered"))
+                return
+            device = self._register(ws, event)
+        elif device.device_type != event.device_type:
+            detail = f"registered as {device.device_type}, sent as {event.device_type}"
+            self._reject(ws, message, _rejection(event, "device_type_mismatch", detail))
+            return
+        if device.building_id != event.building_id:
+            # The registry is the authority on where a device is installed.
+            event = msgspec.structs.replace(event, building_id=device.building_id)
+        community = self._registry.community(device.building_id)
+        if event.msg_id is not None:
+            point_us = self._dedup.seen(event.device_id, event.msg_id, event.received_ms)
+            if point_us is not None:
+                self._metrics.duplicates.inc()
+                # Write the first copy's point again: a no-op if it was written, and the
+                # point itself if a crash came between its commit and its series write.
+                points.append(event_point(event, community=community, ts_us=point_us))
+                return
+        point_us = self._point_clock.time_us(event.device_id, event.ts_ms)
+        if event.msg_id is not None:
+            self._dedup.remember(event.device_id, event.msg_id, event.received_ms, point_us)
+            ws.seen.append(
+                {
+                    "device_id": event.device_id,
+                    "msg_id": event.msg_id,
+                    "received_ms": event.received_ms,
+                    "point_us": point_us,
+                }
+            )
+        self._metrics.accepted.labels(event.device_type).inc()
+        if event.ts_replaced:
+            self._metrics.ts_replaced.inc()
+        self._status.observe(event)
+        points.append(event_point(event, community=community, ts_us=point_us))
+        if event.type not in TELEMETRY_TYPES:
+            ws.events.append(
+                {
+                    "id": self._ids.new(event.received_ms),
+                    "device_id": event.device_id,
+                    "building_id": event.building_id,
+                    "device_type": event.device_type,
+                    "type": event.type,
+                    "received_ms": event.received_ms,
+                    "ts_ms": event.ts_ms,
+                    "msg_id": event.msg_id,
+                    "source": event.source,
+                    "data": _encode_json(event).decode(),
+                }
+            )
+        numbers = event.numeric_fields()
+        if numbers and self._status.reading_due(event):
+            ws.readings.append(
+                {
+                    "device_id": event.device_id,
+                    "at_ms": event.received_ms,
+                    "data": _encode_json(numbers).decode(),
+                }
+            )
+
+    def _register(self, ws: WriteSet, event: Event) -> DeviceInfo:
+        now = event.received_ms
+        if not self._registry.has_building(event.building_id):
+            ws.buildings.append(
+                {
+                    "building_id": event.building_id,
+                    "auto": True,
+                    "created_ms": now,
+                    "updated_ms": now,
+                }
+            )
+            self._registry.put_building(event.building_id, None)
+        ws.devices.append(
+            {
+                "device_id": event.device_id,
+                "device_type": event.device_type,
+                "building_id": event.building_id,
+                "auto": True,
+                "online": True,
+                "first_seen_ms": now,
+                "last_seen_ms": now,
+                "created_ms": now,
+                "updated_ms": now,
+            }
+        )
+        info = DeviceInfo(
+            device_id=event.device_id,
+            device_type=event.device_type,
+            building_id=event.building_id,
+        )
+        self._registry.put_device(info)
+        self._metrics.devices_registered.inc()
+        log.info(
+            "registered device %s (%s) in building %s",
+            info.device_id,
+            info.device_type,
+            info.building_id,
+        )
+        return info
+
+    def _reject(self, ws: WriteSet, message: RawMessage, rejection: Rejection) -> None:
+        self._metrics.rejected.labels(rejection.reason).inc()
+        payload = message.payload[: self._ingest.max_payload_bytes]
+        detail = rejection.detail
+        if len(payload) < len(message.payload):
+            detail += f" (payload truncated from {len(message.payload)} bytes)"
+        ws.dead_letters.append(
+            {
+                "id": self._ids.new(message.received_ms),
+                "received_ms": message.received_ms,
+                "source": message.source,
+                "adapter": rejection.adapter,
+                "topic": message.topic[:1024],
+                "reason": rejection.reason,
+                "detail": detail[:2000],
+                "device_id": rejection.device_id,
+                "building_id": rejection.building_id,
+                "payload": payload,
+            }
+        )
+        key = rejection.device_id or message.topic[:128]
+        last = self._last_reject_log.get(key)
+        if last is None or message.received_ms - last >= self._ingest.reject_log_interval_s * 1000:
+            self._last_reject_log[key] = message.received_ms
+            if len(self._last_reject_log) > 100_000:
+                self._last_reject_log.clear()
+            log.warning(
+                "rejected message on %s: %s (%s)",
+                message.topic[:200],
+                rejection.reason,
+                detail[:200],
+            )
+
+
+def _rejection(event: Event, reason: str, detail: str) -> Rejection:
+    return Rejection(
+        reason=reason,
+        detail=detail,
+        adapter=event.source,
+        device_id=event.device_id,
+        building_id=event.building_id,
+    )

@@ -1,0 +1,1 @@
+"""Series: canonical events as InfluxDB points, batched, written, spooled on failure."""

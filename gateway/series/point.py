@@ -1,0 +1,61 @@
+"""A time-series point and how canonical events become points (docs/series.md)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from adapters.events import Event
+
+FieldValue = float | int | str | bool
+
+
+class Point(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    measurement: str
+    tags: tuple[tuple[str, str], ...]  # sorted by key
+    fields: dict[str, FieldValue]
+    ts_us: int  # microseconds: the event's millisecond plus a sub-millisecond disambiguator
+
+
+class PointClock:
+    """Gives each event's point a time of its own, so no two events share a series key.
+
+    InfluxDB identifies a point by measurement, tag set and time; two events of one device
+    in the same millisecond (common when the broker replays a queue) would overwrite each
+    other. The sub-millisecond part counts up within the millisecond, per device. (A
+    redelivered duplicate reuses the time remembered with its message id; see Deduplicator.)
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[int, int]] = {}
+
+    def time_us(self, device_id: str, ts_ms: int) -> int:
+        last_ms, count = self._last.get(device_id, (-1, -1))
+        count = count + 1 if last_ms == ts_ms else 0
+        self._last[device_id] = (ts_ms, count)
+        return ts_ms * 1000 + count % 1000
+
+
+def event_point(event: Event, *, community: str | None, ts_us: int) -> Point:
+    """The point for one accepted event.
+
+    Measurement is the device type; tags are building, device, community (when the
+    registry knows it), the event ``type`` and, for gas, ``level`` and ``gas``; fields are the
+    numeric payload fields under their own names plus ``count=1i`` so that every event,
+    numeric or not, can be counted.
+    """
+    tags = [("building", event.building_id), ("device", event.device_id), ("type", event.type)]
+    if community:
+        tags.append(("community", community))
+    if event.level is not None:
+        tags.append(("level", event.level))
+    if event.gas is not None:
+        tags.append(("gas", event.gas))
+    tags.sort()
+    fields: dict[str, FieldValue] = {"count": 1}
+    fields.update(event.numeric_fields())
+    return Point(
+        measurement=event.device_type,
+        tags=tuple(tags),
+        fields=fields,
+        ts_us=ts_us,
+    )

@@ -1,0 +1,37 @@
+"""InfluxDB 1.x: ``POST /write?db=...&precision=u`` with line protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import httpx
+
+from gateway.series.lineprotocol import render
+from gateway.series.point import Point
+from gateway.series.sinks.base import SinkUnavailable, classify_http
+from siteguard.config import InfluxConfig
+
+
+class InfluxV1Sink:
+    name = "influx_v1"
+
+    def __init__(self, *, config: InfluxConfig) -> None:
+        params = {"db": config.database, "precision": "u"}
+        auth = None
+        if config.username:
+            password = config.password.get_secret_value() if config.password else ""
+            auth = httpx.BasicAuth(config.username, password)
+        self._client = httpx.AsyncClient(
+            base_url=config.url, params=params, auth=auth, timeout=config.timeout_s
+        )
+
+    async def write(self, points: Sequence[Point]) -> None:
+        try:
+            response = await self._client.post("/write", content=render(points))
+        except httpx.HTTPError as exc:
+            raise SinkUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 204:
+            raise classify_http(response.status_code, response.text)
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,1 @@
+"""Relational storage (SQLAlchemy Core, SQLite or PostgreSQL) and its migrations."""

@@ -1,0 +1,116 @@
+"""Tables. Times are ``BIGINT`` milliseconds since the epoch (UTC), as everywhere inside SiteGuard.
+
+Changes to this file need an Alembic migration in ``migrations/versions``; a test checks that
+the migrated schema and this metadata agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = sa.String(64)
+Ulid = sa.String(26)
+Ms = sa.BigInteger
+
+buildings = sa.Table(
+    "buildings",
+    metadata,
+    sa.Column("building_id", Id, primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("community", sa.Text),
+    sa.Column("address", sa.Text),
+    sa.Column("property_company", sa.Text),
+    sa.Column("manager_contact", sa.Text),
+    sa.Column("auto", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_ms", Ms, nullable=False),
+    sa.Column("updated_ms", Ms, nullable=False),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("device_id", Id, primary_key=True),
+    sa.Column("device_type", sa.String(16), nullable=False),
+    sa.Column(
+        "building_id", Id, sa.ForeignKey("buildings.building_id"), nullable=False, index=True
+    ),
+    sa.Column("floor", sa.Integer),
+    sa.Column("location", sa.Text),
+    sa.Column("imei", sa.String(32), unique=True),
+    sa.Column("dev_eui", sa.String(32), unique=True),
+    sa.Column("vendor", sa.String(64)),
+    sa.Column("auto", sa.Boolean, nullable=False, default=False),
+    sa.Column("first_seen_ms", Ms),
+    sa.Column("last_seen_ms", Ms),
+    sa.Column("battery_pct", sa.Float),
+    sa.Column("rssi", sa.Float),
+    sa.Column("fw", sa.String(64)),
+    sa.Column("online", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_ms", Ms, nullable=False),
+    sa.Column("updated_ms", Ms, nullable=False),
+)
+
+# Accepted non-telemetry events (alarms, faults, detections...): the record that rules restore
+# from and reports count. Readings and heartbeats go to the series only.
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("device_id", Id, nullable=False),
+    sa.Column("building_id", Id, nullable=False),
+    sa.Column("device_type", sa.String(16), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("received_ms", Ms, nullable=False),
+    sa.Column("ts_ms", Ms, nullable=False),
+    sa.Column("msg_id", sa.String(128)),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Index("ix_events_building_received", "building_id", "received_ms"),
+    sa.Index("ix_events_device_received", "device_id", "received_ms"),
+    sa.Index("ix_events_received", "received_ms"),
+)
+
+# Recent readings per device for the device page, thinned and pruned (devices.readings_*).
+device_readings = sa.Table(
+    "device_readings",
+    metadata,
+    sa.Column("device_id", Id, primary_key=True),
+    sa.Column("at_ms", Ms, primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Index("ix_device_readings_at", "at_ms"),
+)
+
+# (device, message id) pairs seen within the dedup window; survives restarts so that a
+# message redelivered after a crash is not applied twice.
+seen_messages = sa.Table(
+    "seen_messages",
+    metadata,
+    sa.Column("device_id", Id, primary_key=True),
+    sa.Column("msg_id", sa.String(128), primary_key=True),
+    sa.Column("received_ms", Ms, nullable=False, index=True),
+    sa.Column("point_us", sa.BigInteger, nullable=False),
+)
+
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("received_ms", Ms, nullable=False, index=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("adapter", sa.String(32), nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False, index=True),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("device_id", Id),
+    sa.Column("building_id", Id),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+)

@@ -1,0 +1,158 @@
+"""The store writer: commits write-sets, or spools them while the database is down.
+
+All database writes of the gateway run on one thread, in order, so that a status flush
+never overtakes the write-set that registered its device and SQLite never sees two writers
+of ours at once. While the database is unavailable, write-sets go to a disk spool (they are
+then durable, and their messages may be acknowledged); a replayer applies them in order once
+it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from gateway.metrics import Metrics
+from gateway.spool import Spool
+from gateway.store.db import UNAVAILABLE
+from gateway.store.writeset import WriteSet, apply_writeset, decode_writeset, encode_writeset
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class StoreWriter:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        spool: Spool,
+        metrics: Metrics,
+        failed_dir: Path,
+        retry_max_s: float,
+    ) -> None:
+        self._engine = engine
+        self._spool = spool
+        self._metrics = metrics
+        self._failed_dir = failed_dir
+        self._retry_max_s = retry_max_s
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._order = asyncio.Lock()  # spool appends vs. replay: keeps write-sets in order
+        self._wake_replay = asyncio.Event()
+        self._down = not spool.empty()
+        self._up = asyncio.Event()
+        if not self._down:
+            self._up.set()
+        self._update_gauges()
+
+    @property
+    def available(self) -> bool:
+        """True when write-sets go straight to the database (nothing spooled)."""
+        return not self._down
+
+    async def wait_available(self) -> None:
+        """Until spooled write-sets (from before a restart, say) have all been applied."""
+        await self._up.wait()
+
+    async def run_in_store(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one transaction on the store thread."""
+
+        def work() -> T:
+            with self._engine.begin() as conn:
+                return fn(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    async def commit(self, ws: WriteSet) -> None:
+        """Make ``ws`` durable: committed, or spooled. Raises SpoolFull when neither can be."""
+        if ws.is_empty():
+            return
+        async with self._order:
+            if not self._down:
+                try:
+                    await self.run_in_store(functools.partial(_apply, ws))
+                except UNAVAILABLE as exc:
+                    log.warning("database unavailable, spooling write-sets: %s", exc.orig)
+                    self._metrics.db_errors.labels("unavailable").inc()
+                    self._set_down(True)
+                except sa.exc.SQLAlchemyError as exc:
+                    self._quarantine(ws, exc)
+                    return
+                else:
+                    return
+            await asyncio.to_thread(self._spool.append, encode_writeset(ws))
+            self._update_gauges()
+            self._wake_replay.set()
+
+    async def run(self) -> None:
+        """Replay spooled write-sets whenever there are some."""
+        delay = 0.5
+        while True:
+            if self._spool.empty():
+                self._wake_replay.clear()
+                await self._wake_replay.wait()
+                continue
+            async with self._order:
+                record = await asyncio.to_thread(self._spool.peek)
+                if record is None:
+                    continue
+                ws = decode_writeset(record)
+                try:
+                    await self.run_in_store(functools.partial(_apply, ws))
+                except UNAVAILABLE as exc:
+                    self._metrics.db_errors.labels("unavailable").inc()
+                    log.info("database still unavailable, next try in %.1fs: %s", delay, exc.orig)
+                    wait = delay * (0.5 + random.random() / 2)
+                    delay = min(delay * 2, self._retry_max_s)
+                except sa.exc.SQLAlchemyError as exc:
+                    self._quarantine(ws, exc)
+                    wait = 0.0
+                else:
+                    wait = 0.0
+                    delay = 0.5
+                if wait == 0.0:
+                    await asyncio.to_thread(self._spool.pop)
+                    self._update_gauges()
+                    if self._spool.empty():
+                        log.info("database back; spooled write-sets replayed")
+                        self._set_down(False)
+            if wait:
+                await asyncio.sleep(wait)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    def _set_down(self, down: bool) -> None:
+        self._down = down
+        if down:
+            self._up.clear()
+        else:
+            self._up.set()
+        self._metrics.db_unavailable.set(1 if down else 0)
+
+    def _quarantine(self, ws: WriteSet, exc: Exception) -> None:
+        """A write-set the database refuses (a bug, not an outage): keep it, report it, go on."""
+        log.error("database refused a write-set; kept in %s: %s", self._failed_dir, exc)
+        self._metrics.db_errors.labels("refused").inc()
+        self._failed_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            path = self._failed_dir / f"{time.time_ns()}.msgpack"
+            path.write_bytes(encode_writeset(ws))
+
+    def _update_gauges(self) -> None:
+        self._metrics.db_spool_bytes.set(self._spool.size_bytes)
+
+
+def _apply(ws: WriteSet, conn: Connection) -> None:
+    apply_writeset(conn, ws)

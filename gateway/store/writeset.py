@@ -1,0 +1,57 @@
+"""A write-set: every row one pipeline batch adds, applied in one transaction.
+
+Write-sets are plain data (msgpack-able) and idempotent (insert-if-absent on natural or
+generated keys), so one can be spooled while the database is down and applied later, or
+applied twice after a crash, without changing the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gateway.store import schema
+from gateway.store.db import insert_ignore, upsert
+
+Row = dict[str, Any]
+
+
+class WriteSet(msgspec.Struct, kw_only=True):
+    buildings: list[Row] = msgspec.field(default_factory=list)
+    devices: list[Row] = msgspec.field(default_factory=list)
+    events: list[Row] = msgspec.field(default_factory=list)
+    seen: list[Row] = msgspec.field(default_factory=list)
+    dead_letters: list[Row] = msgspec.field(default_factory=list)
+    readings: list[Row] = msgspec.field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in self.__struct_fields__)
+
+
+# Order matters: a device's building before the device.
+_TABLES: tuple[tuple[str, sa.Table], ...] = (
+    ("buildings", schema.buildings),
+    ("devices", schema.devices),
+    ("events", schema.events),
+    ("seen", schema.seen_messages),
+    ("dead_letters", schema.dead_letters),
+)
+
+
+def apply_writeset(conn: Connection, ws: WriteSet) -> None:
+    for name, table in _TABLES:
+        rows = getattr(ws, name)
+        if rows:
+            conn.execute(insert_ignore(conn, table), rows)
+    if ws.readings:
+        # The latest reading of a millisecond wins, as in the series.
+        conn.execute(
+            upsert(conn, schema.device_readings, ["device_id", "at_ms"], ["data"]), ws.readings
+        )
+
+
+encode_writeset = msgspec.msgpack.Encoder().encode
+decode_writeset = msgspec.msgpack.Decoder(WriteSet).decode

@@ -1,0 +1,1 @@
+"""Device simulators: stand-ins for hardware in CI, benchmarks and the demo."""

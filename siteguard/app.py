@@ -1,0 +1,323 @@
+"""The service, assembled in one place: open the store, restore state, start the tasks,
+and shut down in the order that loses nothing.
+
+Start-up: database (wait for it, migrate, replay any spooled write-sets) -> restore registry,
+device status and dedup window -> series writer -> pipeline -> API -> MQTT ingest.
+Shutdown (SIGTERM/SIGINT): stop accepting -> pipeline drains -> series drains (to the server
+or the spool) -> acknowledgements go out -> status flush -> disconnect -> API stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+import uvicorn
+from sqlalchemy.engine import Connection, Engine
+
+from adapters.registry import default_registry
+from api import ApiContext, create_app
+from gateway.dedup import Deduplicator
+from gateway.ingest import MqttIngest, quiet_noack
+from gateway.metrics import Metrics
+from gateway.pipeline import Pipeline
+from gateway.registry import Registry
+from gateway.series.sinks import SeriesSink, create_sink
+from gateway.series.writer import SeriesWriter
+from gateway.spool import Spool
+from gateway.status import StatusTracker, flush_status
+from gateway.store import schema
+from gateway.store.db import UNAVAILABLE, create_engine
+from gateway.store.migrate import upgrade
+from gateway.store.writer import StoreWriter
+from siteguard.clock import Clock, SystemClock
+from siteguard.config import ConfigError, Settings
+from siteguard.ids import IdFactory
+
+log = logging.getLogger(__name__)
+
+_HOUSEKEEPING_S = 60.0
+
+
+class _Server(uvicorn.Server):
+    """Uvicorn without its own signal handling: the service owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass(kw_only=True)
+class _Parts:
+    engine: Engine
+    store: StoreWriter
+    status: StatusTracker
+    sink: SeriesSink
+    series: SeriesWriter
+    pipeline: Pipeline
+    ingest: MqttIngest
+    server: uvicorn.Server
+    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+
+class Service:
+    def __init__(self, *, settings: Settings, clock: Clock | None = None) -> None:
+        if not settings.mqtt.url:
+            raise ConfigError("invalid configuration:\n  mqtt.url: required (mqtt://host:port)")
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.metrics = Metrics()
+        self.ids = IdFactory()
+        self.api_port: int | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until ``stop`` is set (or a core task fails), then shut down gracefully."""
+        asyncio.get_running_loop().set_exception_handler(quiet_noack)
+        parts = await self._open(stop)
+        if parts is None:
+            return
+        await self._start(parts)
+        stop_wait = asyncio.create_task(stop.wait())
+        core = [parts.tasks[name] for name in ("pipeline", "series", "ingest", "api")]
+        done, _ = await asyncio.wait([stop_wait, *core], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stop_wait and not task.cancelled() and task.exception() is not None:
+                log.error("task %s failed", task.get_name(), exc_info=task.exception())
+        stop_wait.cancel()
+        await self._shutdown(parts)
+
+    async def _open(self, stop: asyncio.Event) -> _Parts | None:
+        """Database first (state is restored from it), then everything that depends on it."""
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(s.database.url)
+        await self._wait_for_database(engine, stop)
+        if stop.is_set():
+            return None
+        store = StoreWriter(
+            engine=engine,
+            spool=Spool(
+                directory=s.data_dir / "spool" / "db", max_bytes=s.database.spool_max_bytes
+            ),
+            metrics=self.metrics,
+            failed_dir=s.data_dir / "db-refused",
+            retry_max_s=s.database.retry_max_s,
+        )
+        store_task = asyncio.create_task(store.run(), name="store-replay")
+        # Write-sets spooled before a crash must land before state is read back.
+        await store.wait_available()
+
+        registry = Registry()
+        status = StatusTracker(config=s.devices)
+        dedup = Deduplicator(window_ms=s.ingest.dedup_window_s * 1000)
+        await store.run_in_store(lambda conn: self._restore(conn, registry, status, dedup))
+        log.info("restored %d devices and %d recent message ids", len(registry), len(dedup))
+
+        sink = create_sink(s)
+        series = SeriesWriter(
+            sink=sink,
+            spool=Spool(
+                directory=s.data_dir / "spool" / "series",
+                max_bytes=s.series.spool_max_bytes,
+                fsync=s.series.fsync,
+            ),
+            config=s.series,
+            metrics=self.metrics,
+            rejected_dir=s.data_dir / "series-rejected",
+        )
+        pipeline = Pipeline(
+            adapters=default_registry(
+                topic_prefix=s.mqtt.topic_prefix, max_payload_bytes=s.ingest.max_payload_bytes
+            ),
+            registry=registry,
+            dedup=dedup,
+            status=status,
+            store=store,
+            series=series,
+            metrics=self.metrics,
+            clock=self.clock,
+            ids=self.ids,
+            ingest=s.ingest,
+            devices=s.devices,
+        )
+        ingest = MqttIngest(
+            config=s.mqtt,
+            submit=pipeline.submit,
+            clock=self.clock,
+            metrics=self.metrics,
+        )
+
+        def readiness() -> list[str]:
+            problems = []
+            if not ingest.subscribed:
+                problems.append("mqtt: not subscribed")
+            if not store.available:
+                problems.append("database: unavailable, write-sets are being spooled")
+            return problems
+
+        app = create_app(
+            context=ApiContext(
+                engine=engine,
+                clock=self.clock,
+                admin_token=s.auth.admin_token.get_secret_value() if s.auth.admin_token else None,
+                readiness=readiness,
+                render_metrics=self.metrics.render,
+            )
+        )
+        server = _Server(
+            uvicorn.Config(
+                app,
+                host=s.api.host,
+                port=s.api.port,
+                lifespan="off",
+                access_log=False,
+                log_config=None,
+            )
+        )
+        parts = _Parts(
+            engine=engine,
+            store=store,
+            status=status,
+            sink=sink,
+            series=series,
+            pipeline=pipeline,
+            ingest=ingest,
+            server=server,
+        )
+        parts.tasks["store"] = store_task
+        return parts
+
+    async def _start(self, parts: _Parts) -> None:
+        tasks = parts.tasks
+        tasks["series"] = asyncio.create_task(parts.series.run(), name="series")
+        tasks["pipeline"] = asyncio.create_task(parts.pipeline.run(), name="pipeline")
+        # Bind here, so a taken port fails start-up with a clear error and the port is known.
+        listener = socket.create_server((self.settings.api.host, self.settings.api.port))
+        self.api_port = listener.getsockname()[1]
+        tasks["api"] = asyncio.create_task(parts.server.serve(sockets=[listener]), name="api")
+        log.info("API listening on http://%s:%s", self.settings.api.host, self.api_port)
+        tasks["ingest"] = asyncio.create_task(parts.ingest.run(), name="ingest")
+        tasks["status"] = asyncio.create_task(self._status_loop(parts), name="status")
+        tasks["housekeeping"] = asyncio.create_task(
+            self._housekeeping_loop(parts.store), name="housekeeping"
+        )
+        self.ready.set()
+
+    async def _shutdown(self, parts: _Parts) -> None:
+        """Stop taking messages, make everything taken durable, acknowledge it, then close."""
+        log.info("shutting down: draining what was accepted")
+        tasks = parts.tasks
+        parts.ingest.stop_accepting()
+        await parts.pipeline.drain()
+        await _finish(tasks["pipeline"])
+        await parts.series.drain()
+        await _finish(tasks["series"])
+        await asyncio.sleep(0.05)  # let the PUBACKs of the last batches reach the socket
+        await parts.ingest.close()
+        await _finish(tasks["ingest"], cancel=True)
+        for name in ("status", "housekeeping"):
+            await _finish(tasks[name], cancel=True)
+        await self._flush_status(parts.store, parts.status)
+        parts.server.should_exit = True
+        await _finish(tasks["api"])
+        await _finish(tasks["store"], cancel=True)
+        await parts.sink.close()
+        parts.store.close()
+        parts.engine.dispose()
+        log.info("stopped")
+
+    # ---- start-up ---------------------------------------------------------------------
+
+    async def _wait_for_database(self, engine: Engine, stop: asyncio.Event) -> None:
+        delay = 0.5
+        url = engine.url.render_as_string(hide_password=True)
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(upgrade, engine)
+            except UNAVAILABLE as exc:
+                log.warning("database %s unavailable (%s); retrying in %.1fs", url, exc.orig, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay * (0.5 + random.random() / 2))
+                delay = min(delay * 2, self.settings.database.retry_max_s)
+            else:
+                log.info("database %s open and migrated", url)
+                return
+
+    def _restore(
+        self, conn: Connection, registry: Registry, status: StatusTracker, dedup: Deduplicator
+    ) -> None:
+        registry.load(conn)
+        status.load(conn)
+        horizon = self.clock.now_ms() - self.settings.ingest.dedup_window_s * 1000
+        seen = schema.seen_messages.c
+        for row in conn.execute(
+            sa.select(seen.device_id, seen.msg_id, seen.received_ms, seen.point_us)
+            .where(seen.received_ms >= horizon)
+            .order_by(seen.received_ms)
+        ):
+            dedup.remember(row.device_id, row.msg_id, row.received_ms, row.point_us)
+
+    # ---- periodic work ----------------------------------------------------------------
+
+    async def _status_loop(self, parts: _Parts) -> None:
+        while True:
+            await asyncio.sleep(self.settings.devices.status_flush_s)
+            await self._flush_status(parts.store, parts.status)
+
+    async def _flush_status(self, store: StoreWriter, status: StatusTracker) -> None:
+        if not store.available:
+            return  # the spooled write-sets may hold the devices' rows; wait for them
+        rows = status.take_dirty(self.clock.now_ms())
+        if not rows:
+            return
+        try:
+            await store.run_in_store(lambda conn: flush_status(conn, rows))
+        except UNAVAILABLE as exc:
+            log.warning("status flush failed, will retry: %s", exc.orig)
+            status.mark_dirty([row["b_device_id"] for row in rows])
+
+    async def _housekeeping_loop(self, store: StoreWriter) -> None:
+        while True:
+            await asyncio.sleep(_HOUSEKEEPING_S)
+            if store.available:
+                try:
+                    await store.run_in_store(self._prune)
+                except UNAVAILABLE as exc:
+                    log.warning("housekeeping skipped: %s", exc.orig)
+
+    def _prune(self, conn: Connection) -> None:
+        now = self.clock.now_ms()
+        s = self.settings
+        conn.execute(
+            sa.delete(schema.seen_messages).where(
+                schema.seen_messages.c.received_ms < now - s.ingest.dedup_window_s * 1000
+            )
+        )
+        conn.execute(
+            sa.delete(schema.device_readings).where(
+                schema.device_readings.c.at_ms < now - s.devices.readings_keep_s * 1000
+            )
+        )
+        conn.execute(
+            sa.delete(schema.dead_letters).where(
+                schema.dead_letters.c.received_ms
+                < now - s.ingest.dead_letter_keep_days * 86_400_000
+            )
+        )
+
+
+async def _finish(task: asyncio.Task[None], *, cancel: bool = False) -> None:
+    if cancel:
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        try:
+            await task
+        except Exception:
+            log.exception("task %s failed during shutdown", task.get_name())

@@ -1,0 +1,126 @@
+"""The ``siteguard`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from siteguard.config import ConfigError, load_settings
+
+log = logging.getLogger("siteguard")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.handler(args)
+    except ConfigError as exc:
+        print(f"siteguard: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="siteguard", description="Building-safety IoT gateway (smoke, gas, e-bike blockers)."
+    )
+    sub = parser.add_subparsers(title="commands")
+
+    run = sub.add_parser("run", help="run the gateway and the API")
+    _config_arg(run)
+    run.set_defaults(handler=_cmd_run)
+
+    check = sub.add_parser("check-config", help="validate a configuration file and exit")
+    _config_arg(check)
+    check.set_defaults(handler=_cmd_check_config)
+
+    demo = sub.add_parser("demo", help="everything embedded, with simulated buildings")
+    demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    demo.add_argument("--workdir", type=Path, default=Path("demo-data"), help="working folder")
+    demo.add_argument("--port", type=int, default=8000, help="API/console port (0: any free one)")
+    demo.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    default = os.environ.get("SITEGUARD_CONFIG")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path(default) if default else None,
+        help="TOML configuration file (default: $SITEGUARD_CONFIG; environment overrides it)",
+    )
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("gmqtt").setLevel(logging.ERROR)
+    logging.getLogger("amqtt").setLevel(logging.WARNING)
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    problems = []
+    if not settings.mqtt.url:
+        problems.append("mqtt.url: required for `siteguard run` (mqtt://host:port)")
+    if settings.influx.url and settings.influx.api == "v2" and not settings.influx.org:
+        problems.append("influx.org: required for influx.api = 'v2'")
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    print(f"configuration OK{f' ({args.config})' if args.config else ''}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from siteguard.app import Service
+
+    settings = load_settings(args.config)
+    setup_logging(settings.log.level)
+    service = Service(settings=settings)
+    return run_until_signalled(service.run)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from siteguard.demo import run_demo
+
+    setup_logging("INFO")
+    return run_until_signalled(
+        lambda stop: run_demo(stop, workdir=args.workdir, port=args.port, duration=args.duration)
+    )
+
+
+def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    """Run ``main(stop_event)`` on a fresh loop; SIGTERM/SIGINT set the event, twice forces exit."""
+
+    async def runner() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+
+        def on_signal(signum: int) -> None:
+            if stop.is_set():
+                log.error("second %s: exiting at once", signal.Signals(signum).name)
+                os._exit(1)
+            log.info("%s received", signal.Signals(signum).name)
+            stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, on_signal, signum)
+        await main(stop)
+
+    asyncio.run(runner())
+    return 0

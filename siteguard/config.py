@@ -1,0 +1,313 @@
+"""Configuration: one TOML file, every key overridable by ``SITEGUARD_`` environment variables.
+
+``SITEGUARD_MQTT__URL=mqtt://broker:1883`` overrides ``[mqtt] url``. Unknown keys and bad
+values fail start-up with a message that names the key (``mqtt.urll: unknown key``).
+Every section below is documented in ``docs/configuration.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "SITEGUARD_"
+# Environment variables with the prefix that are not configuration keys.
+NON_CONFIG_ENV = frozenset({"SITEGUARD_CONFIG", "SITEGUARD_REQUIRE_SERVICES"})
+
+
+_SECRET_KEYS = frozenset({"password", "token", "admin_token"})
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names every offending key."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MqttConfig(Section):
+    url: str | None = Field(
+        default=None, description="mqtt://host:port or mqtts://host:port; required for `run`"
+    )
+    username: str | None = Field(default=None, description="broker user name")
+    password: SecretStr | None = Field(default=None, description="broker password")
+    topic_prefix: str = Field(default="siteguard/v1", description="root of the canonical topics")
+    client_id: str = Field(
+        default="siteguard-gateway",
+        description="fixed client id, so the persistent session survives restarts",
+    )
+    protocol: Literal["5", "3.1.1"] = Field(default="5", description="MQTT protocol version")
+    keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keep-alive")
+    session_expiry_s: int = Field(
+        default=7 * 86400,
+        ge=60,
+        description="how long the broker keeps the session (and queued messages) while we are away",
+    )
+    ca_file: Path | None = Field(default=None, description="CA bundle for mqtts://")
+    cert_file: Path | None = Field(default=None, description="client certificate for mqtts://")
+    key_file: Path | None = Field(default=None, description="client key for mqtts://")
+    tls_insecure: bool = Field(default=False, description="skip broker certificate checks")
+    reconnect_min_s: float = Field(default=0.5, gt=0, description="first reconnect delay")
+    reconnect_max_s: float = Field(
+        default=30.0, gt=0, description="reconnect delay cap (doubling, with jitter)"
+    )
+    receive_maximum: int = Field(
+        default=32768,
+        ge=20,
+        le=65535,
+        description="QoS 1 messages the broker may send before our (batched) acknowledgements",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError("must be mqtt://host:port or mqtts://host:port")
+        try:
+            _ = parts.port
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from exc
+        return value
+
+    @field_validator("topic_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if (
+            not value
+            or value.startswith("/")
+            or value.endswith("/")
+            or any(c in value for c in "+#")
+        ):
+            raise ValueError("a topic path without wildcards or leading/trailing '/'")
+        return value
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url or "").hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url or "")
+        return parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.url or "").scheme == "mqtts"
+
+
+class DatabaseConfig(Section):
+    url: str = Field(
+        default="sqlite:///siteguard.db", description="sqlite:///path or postgresql://"
+    )
+    spool_max_bytes: int = Field(
+        default=256 * 1024**2, ge=1024, description="disk budget for write-sets while it is down"
+    )
+    retry_max_s: float = Field(default=10.0, gt=0, description="replay backoff cap")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0]
+        if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+            raise ValueError("must be sqlite:///path.db or postgresql://user@host/db")
+        return value
+
+
+class InfluxConfig(Section):
+    url: str = Field(default="", description="InfluxDB base URL; empty = embedded series store")
+    api: Literal["v1", "v2"] = Field(default="v2", description="v2 (/api/v2/write) or v1 (/write)")
+    token: SecretStr | None = Field(default=None, description="v2 API token")
+    org: str | None = Field(default=None, description="v2 organisation")
+    bucket: str = Field(default="siteguard", description="v2 bucket")
+    database: str = Field(default="siteguard", description="v1 database")
+    username: str | None = Field(default=None, description="v1 user")
+    password: SecretStr | None = Field(default=None, description="v1 password")
+    timeout_s: float = Field(default=10.0, gt=0, description="per write")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL, or empty")
+        return value.rstrip("/")
+
+
+class SeriesConfig(Section):
+    batch_size: int = Field(default=5000, ge=1, le=100_000, description="points per write")
+    flush_interval_s: float = Field(
+        default=0.2,
+        gt=0,
+        le=10,
+        description="longest a point waits for a write; also bounds QoS 1 acknowledgement delay",
+    )
+    spool_max_bytes: int = Field(
+        default=1024**3, ge=1024, description="disk budget for points while the server is down"
+    )
+    retry_min_s: float = Field(default=0.5, gt=0, description="first replay delay")
+    retry_max_s: float = Field(default=30.0, gt=0, description="replay backoff cap")
+    fsync: bool = Field(default=True, description="fsync spool appends (off only for benchmarks)")
+    embedded_path: Path | None = Field(
+        default=None, description="embedded store file; default data_dir/series.db"
+    )
+
+
+class IngestConfig(Section):
+    max_payload_bytes: int = Field(
+        default=64 * 1024, ge=256, description="larger payloads are rejected"
+    )
+    batch_max: int = Field(default=2000, ge=1, description="messages per pipeline batch")
+    dedup_window_s: int = Field(default=600, ge=1, description="(device, id) repeats dropped")
+    reject_log_interval_s: int = Field(
+        default=60, ge=1, description="at most one rejection log line per device per interval"
+    )
+    dead_letter_keep_days: int = Field(default=30, ge=1, description="then pruned")
+
+
+class ApiConfig(Section):
+    host: str = Field(default="127.0.0.1", description="listen address")
+    port: int = Field(default=8000, ge=0, le=65535, description="listen port (0: any free one)")
+
+
+class AuthConfig(Section):
+    admin_token: SecretStr | None = Field(default=None, description="bootstrap admin bearer token")
+
+
+class HeartbeatConfig(Section):
+    smoke: int = Field(default=86400, ge=1, description="NB-IoT smoke alarms: daily")
+    gas: int = Field(default=300, ge=1, description="gas detectors: every 5 minutes")
+    ebike: int = Field(default=60, ge=1, description="e-bike blockers: every minute")
+
+
+class DevicesConfig(Section):
+    heartbeat_s: HeartbeatConfig = HeartbeatConfig()
+    offline_after_missed: int = Field(
+        default=3, ge=1, description="heartbeats missed before a device is offline"
+    )
+    auto_register: bool = Field(
+        default=True, description="accept unknown devices seen on canonical topics"
+    )
+    status_flush_s: float = Field(
+        default=0.5, gt=0, le=10, description="device status is written at most this often"
+    )
+    readings_keep_s: int = Field(
+        default=2 * 86400, ge=60, description="recent readings kept for the device page"
+    )
+    readings_min_interval_s: int = Field(
+        default=60, ge=0, description="at most one stored recent reading per device per interval"
+    )
+
+    def lease_ms(self, device_type: str) -> int:
+        heartbeat: int = getattr(self.heartbeat_s, device_type)
+        return heartbeat * self.offline_after_missed * 1000
+
+
+class LogConfig(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="log level"
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(
+        default=Path("siteguard-data"), description="spools and the embedded series store"
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="local time of reports")
+    mqtt: MqttConfig = MqttConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    influx: InfluxConfig = InfluxConfig()
+    series: SeriesConfig = SeriesConfig()
+    ingest: IngestConfig = IngestConfig()
+    api: ApiConfig = ApiConfig()
+    auth: AuthConfig = AuthConfig()
+    devices: DevicesConfig = DevicesConfig()
+    log: LogConfig = LogConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init values; the environment overrides it.
+        return (env_settings, init_settings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def series_embedded_path(self) -> Path:
+        return self.series.embedded_path or self.data_dir / "series.db"
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read ``path`` (optional) and the environment; raise ConfigError naming each bad key."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    problems = _unknown_env_sections(os.environ)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        problems += [_describe(err) for err in exc.errors()]
+        settings = None
+    if problems:
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"invalid configuration{where}:\n  " + "\n  ".join(problems))
+    assert settings is not None
+    return settings
+
+
+def _unknown_env_sections(environ: Mapping[str, str]) -> list[str]:
+    known = set(Settings.model_fields)
+    problems = []
+    for name in environ:
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in NON_CONFIG_ENV:
+            continue
+        key = upper[len(ENV_PREFIX) :].split("__", 1)[0].lower()
+        if key not in known:
+            problems.append(f"{name}: unknown key {key!r}")
+    return problems
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    key = ".".join(str(part) for part in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"{key}: unknown key"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if any(str(part) in _SECRET_KEYS for part in err["loc"]):
+        return f"{key}: {message}"
+    return f"{key}: {message} (got {err.get('input')!r})"

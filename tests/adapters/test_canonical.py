@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from adapters import Event, RawMessage, Rejection, default_registry
+from adapters.base import DeviceRef
+
+NOW = 1_790_000_000_000
+
+
+class NoDirectory:
+    def by_identifier(self, identifier: str) -> DeviceRef | None:
+        return None
+
+
+REGISTRY = default_registry(topic_prefix="siteguard/v1", max_payload_bytes=1024)
+
+
+def decode(topic: str, payload: Any) -> list[Event] | Rejection:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return REGISTRY.decode(RawMessage(topic=topic, payload=body, received_ms=NOW), NoDirectory())
+
+
+def one(topic: str, payload: Any) -> Event:
+    result = decode(topic, payload)
+    assert isinstance(result, list), result
+    assert len(result) == 1
+    return result[0]
+
+
+def reason(topic: str, payload: Any) -> str:
+    result = decode(topic, payload)
+    assert isinstance(result, Rejection), result
+    return result.reason
+
+
+def test_gas_reading_with_everything() -> None:
+    event = one(
+        "siteguard/v1/B1/gas/g-1/telemetry",
+        {
+            "type": "reading",
+            "lel_pct": 26,
+            "co_ppm": 4.5,
+            "gas": "ch4",
+            "battery_pct": 80,
+            "rssi": -97,
+            "fw": "1.2",
+            "id": "m1",
+            "ts": NOW - 5000,
+            "vendor_note": {"x": 1},
+        },
+    )
+    assert (event.building_id, event.device_type, event.device_id, event.channel) == (
+        "B1",
+        "gas",
+        "g-1",
+        "telemetry",
+    )
+    assert event.type == "reading"
+    assert event.lel_pct == 26.0 and isinstance(event.lel_pct, float)
+    assert event.co_ppm == 4.5 and event.gas == "ch4"
+    assert (event.battery_pct, event.rssi, event.fw) == (80.0, -97.0, "1.2")
+    assert event.msg_id == "m1"
+    assert event.received_ms == NOW and event.ts_ms == NOW - 5000
+    assert event.extra == {"vendor_note": {"x": 1}}  # unknown fields are kept
+    assert event.numeric_fields() == {
+        "lel_pct": 26.0,
+        "co_ppm": 4.5,
+        "battery_pct": 80.0,
+        "rssi": -97.0,
+    }
+
+
+def test_every_event_type_of_each_device_type_is_accepted() -> None:
+    from adapters.events import EVENT_TYPES
+
+    for device_type, types in EVENT_TYPES.items():
+        for event_type in types:
+            payload: dict[str, Any] = {"type": event_type}
+            if event_type == "reading":
+                payload["lel_pct"] = 1
+            assert one(f"siteguard/v1/B/{device_type}/d/event", payload).type == event_type
+
+
+def test_gas_alarm_without_level_counts_as_low() -> None:
+    assert one("siteguard/v1/B/gas/g/event", {"type": "alarm"}).level == "low"
+    assert one("siteguard/v1/B/gas/g/event", {"type": "alarm", "level": "high"}).level == "high"
+
+
+def test_ebike_detection_fields() -> None:
+    event = one(
+        "siteguard/v1/B/ebike/lift-2/event",
+        {
+            "type": "ebike_detected",
+            "confidence": 0.91,
+            "floor": -1,
+            "door_hold_s": 130,
+            "snapshot_url": "http://cam/1.jpg",
+        },
+    )
+    assert (event.confidence, event.floor, event.door_hold_s) == (0.91, -1, 130.0)
+    assert event.snapshot_url == "http://cam/1.jpg"
+
+
+def test_times_rfc3339_and_implausible() -> None:
+    event = one(
+        "siteguard/v1/B/smoke/s/event", {"type": "alarm", "ts": "2026-09-12T17:30:41+08:00"}
+    )
+    assert event.ts_ms == 1_789_205_441_000 and not event.ts_replaced
+    unset_clock = one("siteguard/v1/B/smoke/s/event", {"type": "alarm", "ts": 1000})
+    assert unset_clock.ts_ms == NOW and unset_clock.ts_replaced  # kept, on the receive time
+    future = one("siteguard/v1/B/smoke/s/event", {"type": "alarm", "ts": NOW + 2 * 86_400_000})
+    assert future.ts_ms == NOW and future.ts_replaced
+    assert one("siteguard/v1/B/smoke/s/event", {"type": "alarm"}).ts_ms == NOW
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "expected"),
+    [
+        ("siteguard/v1/B/gas/g/telemetry", b"{nope", "not_json"),
+        ("siteguard/v1/B/gas/g/telemetry", b"\xff\xfe", "not_json"),
+        ("siteguard/v1/B/gas/g/telemetry", b"42", "not_object"),
+        ("siteguard/v1/B/gas/g/telemetry", {"lel_pct": 1}, "missing_type"),
+        ("siteguard/v1/B/gas/g/telemetry", {"type": 7}, "unknown_type"),
+        ("siteguard/v1/B/gas/g/telemetry", {"type": "ebike_detected"}, "unknown_type"),
+        ("siteguard/v1/B/gas/g/telemetry", {"type": "reading"}, "missing_field:lel_pct"),
+        (
+            "siteguard/v1/B/gas/g/telemetry",
+            {"type": "reading", "lel_pct": True},
+            "wrong_type:lel_pct",
+        ),
+        (
+            "siteguard/v1/B/gas/g/telemetry",
+            {"type": "reading", "lel_pct": -0.1},
+            "out_of_range:lel_pct",
+        ),
+        (
+            "siteguard/v1/B/gas/g/telemetry",
+            {"type": "reading", "lel_pct": 100.01},
+            "out_of_range:lel_pct",
+        ),
+        (
+            "siteguard/v1/B/gas/g/telemetry",
+            {"type": "reading", "lel_pct": 1, "gas": "h2"},
+            "bad_value:gas",
+        ),
+        ("siteguard/v1/B/gas/g/event", {"type": "alarm", "level": "medium"}, "bad_value:level"),
+        (
+            "siteguard/v1/B/smoke/s/event",
+            {"type": "alarm", "battery_pct": 101},
+            "out_of_range:battery_pct",
+        ),
+        ("siteguard/v1/B/smoke/s/event", {"type": "alarm", "rssi": 12}, "out_of_range:rssi"),
+        ("siteguard/v1/B/smoke/s/event", {"type": "alarm", "rssi": "weak"}, "wrong_type:rssi"),
+        ("siteguard/v1/B/smoke/s/event", {"type": "alarm", "id": ""}, "out_of_range:id"),
+        ("siteguard/v1/B/smoke/s/event", {"type": "alarm", "ts": "noon"}, "bad_value:ts"),
+        (
+            "siteguard/v1/B/smoke/s/event",
+            {"type": "alarm", "ts": "2026-01-01T00:00:00"},
+            "bad_value:ts",
+        ),
+        ("siteguard/v1/B/smoke/s/event", {"type": "alarm", "ts": 1.5e12}, "wrong_type:ts"),
+        (
+            "siteguard/v1/B/ebike/e/event",
+            {"type": "ebike_detected", "confidence": 2},
+            "out_of_range:confidence",
+        ),
+        (
+            "siteguard/v1/B/ebike/e/event",
+            {"type": "ebike_detected", "floor": 1.5},
+            "wrong_type:floor",
+        ),
+        ("siteguard/v1/B/smoke/s/event", b"x" * 1025, "payload_too_large"),
+        ("siteguard/v1/B/smoke/s", {"type": "alarm"}, "bad_topic"),
+        ("siteguard/v1/B/smoke/s/event/more", {"type": "alarm"}, "bad_topic"),
+        ("siteguard/v1/B/heater/s/event", {"type": "alarm"}, "bad_topic"),
+        ("siteguard/v1/B/smoke/s/chatter", {"type": "alarm"}, "bad_topic"),
+        ("siteguard/v1/B B/smoke/s/event", {"type": "alarm"}, "bad_topic"),
+        ("siteguard/v1/B/smoke/" + "x" * 65 + "/event", {"type": "alarm"}, "bad_topic"),
+        ("other/v1/B/smoke/s/event", {"type": "alarm"}, "bad_topic"),
+        ("siteguard/v1/vendor/acme/x", {"type": "alarm"}, "unknown_adapter"),
+    ],
+)
+def test_rejections_have_a_reason(topic: str, payload: Any, expected: str) -> None:
+    assert reason(topic, payload) == expected
+
+
+def test_rejection_names_device_when_topic_is_good() -> None:
+    result = decode("siteguard/v1/B9/smoke/s9/event", b"nope")
+    assert isinstance(result, Rejection)
+    assert (result.device_id, result.building_id, result.adapter) == ("s9", "B9", "canonical")
+    assert "malformed" in result.detail or "invalid" in result.detail.lower()

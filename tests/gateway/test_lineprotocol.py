@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from adapters.events import Event
+from gateway.series.lineprotocol import render, render_point
+from gateway.series.point import Point, PointClock, event_point
+
+
+def test_escaping_and_field_types() -> None:
+    point = Point(
+        measurement="gas",
+        tags=(("building", "B 1"), ("community", "河东,东区"), ("device", "a=b")),
+        fields={"count": 1, "lel_pct": 26.0, "ok": True, "note": 'say "hi"'},
+        ts_us=1_700_000_000_000_123,
+    )
+    assert render_point(point) == (
+        r"gas,building=B\ 1,community=河东\,东区,device=a\=b "
+        r'count=1i,lel_pct=26.0,ok=true,note="say \"hi\"" 1700000000000123'
+    )
+    assert render([point, point]).count(b"\n") == 1
+
+
+def test_event_point_schema() -> None:
+    event = Event(
+        building_id="B1",
+        device_id="g1",
+        device_type="gas",
+        type="alarm",
+        received_ms=5,
+        ts_ms=5,
+        level="high",
+        gas="lpg",
+        lel_pct=55.0,
+        battery_pct=70.0,
+    )
+    point = event_point(event, community="东区", ts_us=5000)
+    assert point.measurement == "gas"
+    assert dict(point.tags) == {
+        "building": "B1",
+        "device": "g1",
+        "type": "alarm",
+        "community": "东区",
+        "level": "high",
+        "gas": "lpg",
+    }
+    assert [k for k, _ in point.tags] == sorted(k for k, _ in point.tags)
+    assert point.fields == {"count": 1, "lel_pct": 55.0, "battery_pct": 70.0}
+
+
+def test_point_clock_separates_events_of_one_millisecond() -> None:
+    clock = PointClock()
+    assert [clock.time_us("d", 7) for _ in range(3)] == [7000, 7001, 7002]
+    assert clock.time_us("e", 7) == 7000
+    assert clock.time_us("d", 8) == 8000

@@ -1,0 +1,178 @@
+"""The pipeline's in-memory decisions, batch by batch (no servers)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters import RawMessage, default_registry
+from gateway.dedup import Deduplicator
+from gateway.metrics import Metrics
+from gateway.pipeline import Pipeline
+from gateway.registry import DeviceInfo, Registry
+from gateway.series.sinks.fake import FakeSink
+from gateway.series.writer import SeriesWriter
+from gateway.spool import Spool
+from gateway.status import StatusTracker
+from gateway.store.db import create_engine
+from gateway.store.writer import StoreWriter
+from siteguard.clock import FakeClock
+from siteguard.config import DevicesConfig, IngestConfig, SeriesConfig
+from siteguard.ids import IdFactory
+
+
+class Rig:
+    def __init__(self, tmp_path: Path, *, auto_register: bool = True) -> None:
+        self.clock = FakeClock()
+        self.metrics = Metrics()
+        self.registry = Registry()
+        self.status = StatusTracker(config=DevicesConfig(readings_min_interval_s=60))
+        self.spools = [
+            Spool(directory=tmp_path / "db", max_bytes=10**6),
+            Spool(directory=tmp_path / "series", max_bytes=10**6),
+        ]
+        self.engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+        self.pipeline = Pipeline(
+            adapters=default_registry(topic_prefix="siteguard/v1", max_payload_bytes=4096),
+            registry=self.registry,
+            dedup=Deduplicator(window_ms=600_000),
+            status=self.status,
+            store=StoreWriter(
+                engine=self.engine,
+                spool=self.spools[0],
+                metrics=self.metrics,
+                failed_dir=tmp_path / "f",
+                retry_max_s=1,
+            ),
+            series=SeriesWriter(
+                sink=FakeSink(),
+                spool=self.spools[1],
+                config=SeriesConfig(),
+                metrics=self.metrics,
+                rejected_dir=tmp_path / "r",
+            ),
+            metrics=self.metrics,
+            clock=self.clock,
+            ids=IdFactory(),
+            ingest=IngestConfig(max_payload_bytes=4096),
+            devices=DevicesConfig(auto_register=auto_register),
+        )
+
+    def message(self, topic: str, payload: Any, *, after_ms: int = 0) -> RawMessage:
+        self.clock.advance(after_ms)
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        return RawMessage(
+            topic=f"siteguard/v1/{topic}", payload=body, received_ms=self.clock.now_ms()
+        )
+
+    def close(self) -> None:
+        for spool in self.spools:
+            spool.close()
+        self.engine.dispose()
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    r = Rig(tmp_path)
+    yield r
+    r.close()
+
+
+def test_auto_registration_events_points_and_readings(rig: Rig) -> None:
+    ws, points = rig.pipeline.process(
+        [
+            rig.message(
+                "B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 3, "battery_pct": 90}
+            ),
+            rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "a1"}, after_ms=5),
+        ]
+    )
+    assert [b["building_id"] for b in ws.buildings] == ["B1"]
+    assert sorted(d["device_id"] for d in ws.devices) == ["g1", "s1"]
+    assert [e["type"] for e in ws.events] == ["alarm"]  # readings are telemetry: series only
+    assert [r["device_id"] for r in ws.readings] == ["g1"]
+    assert [(s["device_id"], s["msg_id"]) for s in ws.seen] == [("s1", "a1")]
+    assert [p.measurement for p in points] == ["gas", "smoke"]
+    assert rig.registry.device("g1") == DeviceInfo(
+        device_id="g1", device_type="gas", building_id="B1"
+    )
+    status = rig.status.get("g1")
+    assert status is not None and status.online and status.battery_pct == 90
+
+
+def test_duplicate_is_dropped_but_its_point_is_written_again(rig: Rig) -> None:
+    ws1, points1 = rig.pipeline.process(
+        [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"})]
+    )
+    ws2, points2 = rig.pipeline.process(
+        [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"}, after_ms=60_000)]
+    )
+    assert len(ws1.events) == 1
+    assert ws2.is_empty()
+    assert points2 == points1  # same point, same time: a no-op write
+    assert rig.metrics.duplicates._value.get() == 1
+
+
+def test_rejections_become_dead_letters_without_registering(rig: Rig) -> None:
+    ws, points = rig.pipeline.process(
+        [
+            rig.message("B1/gas/g9/telemetry", b"nonsense"),
+            rig.message("B1/gas/g9/telemetry", {"type": "reading", "lel_pct": 500}),
+        ]
+    )
+    assert [d["reason"] for d in ws.dead_letters] == ["not_json", "out_of_range:lel_pct"]
+    assert ws.dead_letters[0]["payload"] == b"nonsense"
+    assert not ws.devices and not points and rig.registry.device("g9") is None
+
+
+def test_type_mismatch_and_registry_building_authority(rig: Rig) -> None:
+    rig.registry.put_building("B2", "东区")
+    rig.registry.put_device(DeviceInfo(device_id="g1", device_type="gas", building_id="B2"))
+    ws, points = rig.pipeline.process(
+        [
+            rig.message("B1/smoke/g1/event", {"type": "alarm"}),
+            rig.message("B7/gas/g1/telemetry", {"type": "reading", "lel_pct": 1}),
+        ]
+    )
+    assert [d["reason"] for d in ws.dead_letters] == ["device_type_mismatch"]
+    assert dict(points[0].tags)["building"] == "B2"  # where the registry says it is
+    assert dict(points[0].tags)["community"] == "东区"
+
+
+def test_unknown_devices_rejected_when_auto_registration_is_off(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, auto_register=False)
+    try:
+        ws, _ = rig.pipeline.process(
+            [rig.message("B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 1})]
+        )
+        assert [d["reason"] for d in ws.dead_letters] == ["unknown_device"]
+        assert not ws.devices
+    finally:
+        rig.close()
+
+
+def test_readings_are_thinned_per_device(rig: Rig) -> None:
+    batch = [
+        rig.message(
+            "B1/gas/g1/telemetry", {"type": "reading", "lel_pct": float(i)}, after_ms=20_000
+        )
+        for i in range(7)
+    ]
+    ws, points = rig.pipeline.process(batch)
+    assert len(points) == 7
+    assert len(ws.readings) == 3  # one per 60 s
+
+
+def test_devices_go_offline_when_their_lease_runs_out(rig: Rig) -> None:
+    rig.pipeline.process([rig.message("B1/gas/g1/heartbeat", {"type": "heartbeat"})])
+    lease = DevicesConfig().lease_ms("gas")
+    rig.clock.advance(lease - 1)
+    assert rig.status.expire(rig.clock.now_ms()) == []
+    rig.clock.advance(1)
+    assert rig.status.expire(rig.clock.now_ms()) == ["g1"]
+    status = rig.status.get("g1")
+    assert status is not None and not status.online
