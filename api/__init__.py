@@ -1,4 +1,4 @@
-"""The HTTP API and web pages (FastAPI). Reads the store; never imports the gateway's internals."""
+"""The HTTP API and web pages (FastAPI). Reads the store; changes go through the gateway."""
 
 from api.app import create_app
 from api.context import ApiContext

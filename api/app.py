@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.context import ApiContext
-from api.routers import buildings, devices, health
+from api.routers import alarms, buildings, devices, health
 from siteguard import __version__
 
 
@@ -21,4 +21,5 @@ def create_app(*, context: ApiContext) -> FastAPI:
     app.include_router(health.router)
     app.include_router(buildings.router)
     app.include_router(devices.router)
+    app.include_router(alarms.router)
     return app

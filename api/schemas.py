@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,3 +55,37 @@ class DeviceDetail(Device):
 class Health(BaseModel):
     status: str
     problems: list[str]
+
+
+class AlarmOut(BaseModel):
+    id: str
+    kind: str
+    severity: Literal["info", "warning", "critical"]
+    status: Literal["active", "cleared"]
+    building_id: str
+    device_id: str | None = Field(description="the device, for device-level kinds")
+    device_ids: list[str] = Field(description="the devices that contributed")
+    opened_at: str
+    updated_at: str
+    acknowledged_at: str | None
+    cleared_at: str | None
+    count: int = Field(description="triggers folded into this alarm")
+    ticket_id: str | None
+    latched: bool = Field(description="clears only by an operator")
+    acknowledged_by: str | None = None
+    verdict: str | None = None
+    ack_note: str | None = None
+    cleared_by: str | None = None
+    clear_note: str | None = None
+    peak: float | None = Field(default=None, description="highest reading folded in (gas %LEL)")
+
+
+class AckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdict: Literal["real", "false_alarm", "test"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ClearRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=2000)

@@ -86,6 +86,21 @@ class Metrics:
         self.pipeline_pending = Gauge(
             "siteguard_pipeline_pending", "Messages received and not yet processed", registry=r
         )
+        self.alarm_changes = Counter(
+            "siteguard_alarm_changes", "Alarm changes committed", ["kind", "action"], registry=r
+        )
+        self.alarms_active = Gauge("siteguard_alarms_active", "Active alarms", registry=r)
+        self.notifications = Counter(
+            "siteguard_notifications",
+            "Notification deliveries by channel and result (sent, failed)",
+            ["channel", "result"],
+            registry=r,
+        )
+        self.notifications_held = Counter(
+            "siteguard_notifications_held",
+            "Notifications recorded but held back (fire inhibit, flapping)",
+            registry=r,
+        )
         self.mqtt_connected = Gauge(
             "siteguard_mqtt_connected", "1 while subscribed to the broker", registry=r
         )

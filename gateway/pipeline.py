@@ -1,10 +1,14 @@
 """The pipeline: raw messages in, durable effects out, in batches.
 
 One task takes the messages that arrived since its last turn (at most ``ingest.batch_max``),
-decodes, deduplicates and applies them in memory, commits the batch's write-set (or spools
-it), and hands the batch's points to the series writer together with a future. The future
-resolves once those points are durable too; ingest acknowledges the batch's QoS 1 messages
-to the broker only then (docs/architecture.md, "What accepted means").
+decodes, deduplicates and applies them in memory (status, rules), commits the batch's
+write-set (or spools it), announces the batch's alarm changes, and hands the batch's points
+to the series writer together with a future. The future resolves once those points are
+durable too; ingest acknowledges the batch's QoS 1 messages to the broker only then
+(docs/architecture.md, "What accepted means").
+
+The same task fires the rule engine's timers and carries out operators' commands (ack,
+clear), so every change to an alarm is made by one writer, in one order.
 """
 
 from __future__ import annotations
@@ -13,20 +17,26 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
 
 import msgspec
 
 from adapters.base import RawMessage, Rejection
 from adapters.events import Event
 from adapters.registry import AdapterRegistry
+from alerting.engine import Engine
+from alerting.model import AlarmChange
 from gateway.dedup import Deduplicator
+from gateway.hub import EventHub, HubEvent
 from gateway.metrics import Metrics
+from gateway.notify import Dispatcher, Notification
 from gateway.registry import DeviceInfo, Registry
 from gateway.series.point import Point, PointClock, event_point
 from gateway.series.writer import SeriesWriter
 from gateway.spool import SpoolFull
 from gateway.status import StatusTracker
+from gateway.store.alarms import alarm_row, history_row, notification_row
 from gateway.store.writer import StoreWriter
 from gateway.store.writeset import WriteSet
 from siteguard.clock import Clock
@@ -39,6 +49,8 @@ log = logging.getLogger(__name__)
 TELEMETRY_TYPES: Final = frozenset({"reading", "heartbeat"})
 
 _encode_json = msgspec.json.Encoder().encode
+T = TypeVar("T")
+Command = Callable[[Engine], Awaitable[Any]]
 
 
 class _Chunk:
@@ -59,6 +71,9 @@ class Pipeline:
         status: StatusTracker,
         store: StoreWriter,
         series: SeriesWriter,
+        engine: Engine,
+        hub: EventHub,
+        dispatcher: Dispatcher,
         metrics: Metrics,
         clock: Clock,
         ids: IdFactory,
@@ -71,12 +86,16 @@ class Pipeline:
         self._status = status
         self._store = store
         self._series = series
+        self._engine = engine
+        self._hub = hub
+        self._dispatcher = dispatcher
         self._metrics = metrics
         self._clock = clock
         self._ids = ids
         self._ingest = ingest
         self._devices = devices
         self._chunks: deque[_Chunk] = deque()
+        self._commands: deque[tuple[Command, asyncio.Future[Any]]] = deque()
         self._pending = 0
         self._wake = asyncio.Event()
         self._closing = False
@@ -106,41 +125,82 @@ class Pipeline:
 
     # ---- the loop ---------------------------------------------------------------------
 
+    async def execute(self, command: Callable[[Engine], Awaitable[T]]) -> T:
+        """Run ``command`` in the pipeline's turn; its alarm changes are committed and
+        announced before the result is returned (or its AlarmError raised)."""
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._commands.append((command, done))
+        self._wake.set()
+        return await done
+
     async def run(self) -> None:
-        """Process chunks until ``drain`` is called and everything queued is processed."""
+        """Process chunks, commands and timers until ``drain`` and everything queued is done."""
         while True:
-            if not self._chunks:
-                if self._closing:
-                    return
+            if self._commands:
+                await self._run_command(*self._commands.popleft())
+            elif self._chunks:
+                chunk = self._chunks.popleft()
+                self._pending -= len(chunk.messages)
+                await self._handle(chunk)
+            elif self._closing:
+                return
+            else:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._next_timer_s())
-                self.tick()
-                continue
-            chunk = self._chunks.popleft()
-            self._pending -= len(chunk.messages)
-            await self._handle(chunk)
-            self.tick()
+            await self._tick()
 
     async def drain(self) -> None:
         """Stop once what was submitted so far is processed."""
         self._closing = True
         self._wake.set()
 
-    def tick(self) -> None:
-        """Fire due timers (device leases)."""
+    async def _tick(self) -> None:
+        """Fire the rule engine's due timers (holds, leases, quiet periods, reminders)."""
+        due = self._engine.next_due()
         now = self._clock.now_ms()
-        for device_id in self._status.expire(now):
-            log.info("device %s offline (nothing heard within its lease)", device_id)
+        if due is None or due > now:
+            return
+        self._engine.advance(now)
+        ws = WriteSet()
+        changes = self._collect(ws, now)
+        await self._commit(ws)
+        self._announce(changes)
 
     def _next_timer_s(self) -> float:
-        due = self._status.leases.next_due()
+        due = self._engine.next_due()
         if due is None:
             return 1.0
         return min(1.0, max(0.0, (due - self._clock.now_ms()) / 1000))
 
+    async def _run_command(self, command: Command, done: asyncio.Future[Any]) -> None:
+        try:
+            result = await command(self._engine)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, who decides
+            self._engine.take_changes()  # a refused command changes nothing
+            if not done.done():
+                done.set_exception(exc)
+            return
+        ws = WriteSet()
+        changes = self._collect(ws, self._clock.now_ms())
+        await self._commit(ws)
+        self._announce(changes)
+        if not done.done():
+            done.set_result(result)
+
     async def _handle(self, chunk: _Chunk) -> None:
-        ws, points = self.process(chunk.messages)
+        ws, points, changes = self.process(chunk.messages)
+        await self._commit(ws)
+        self._announce(changes)
+        await self._series.wait_for_room()
+        self._series.add(points, chunk.done)
+        oldest = min(m.received_ms for m in chunk.messages)
+        lag = max(0, self._clock.now_ms() - oldest) / 1000
+        self._metrics.pipeline_lag.set(lag)
+        self._metrics.pipeline_latency.observe(lag)
+        self._metrics.pipeline_pending.set(self._pending)
+
+    async def _commit(self, ws: WriteSet) -> None:
         while True:
             try:
                 await self._store.commit(ws)
@@ -150,17 +210,62 @@ class Pipeline:
                 self._metrics.db_spool_full.set(1)
                 await asyncio.sleep(1.0)
         self._metrics.db_spool_full.set(0)
-        await self._series.wait_for_room()
-        self._series.add(points, chunk.done)
-        oldest = min(m.received_ms for m in chunk.messages)
-        lag = max(0, self._clock.now_ms() - oldest) / 1000
-        self._metrics.pipeline_lag.set(lag)
-        self._metrics.pipeline_latency.observe(lag)
-        self._metrics.pipeline_pending.set(self._pending)
+
+    def _collect(self, ws: WriteSet, now: int) -> list[AlarmChange]:
+        """Move the engine's changes and rule state into the write-set."""
+        changes = self._engine.take_changes()
+        alarms: dict[str, dict[str, Any]] = {}
+        for change in changes:
+            alarm = change.alarm
+            alarms[alarm.id] = alarm_row(alarm)
+            ws.alarm_history.append(history_row(change))
+            if change.notify != "none":
+                ws.notifications.append(notification_row(change))
+            if alarm.kind == "device_offline" and change.action == "opened" and alarm.device_id:
+                if self._status.mark_offline(alarm.device_id):
+                    ws.statuses.append(self._status.row(alarm.device_id, now))
+                log.info("device %s offline (nothing heard within its lease)", alarm.device_id)
+            self._metrics.alarm_changes.labels(alarm.kind, change.action).inc()
+        ws.alarms = list(alarms.values())
+        ws.rule_states = [
+            {"building_id": b, "state": state.decode(), "updated_ms": now}
+            for b, state in self._engine.take_states()
+        ]
+        return changes
+
+    def _announce(self, changes: list[AlarmChange]) -> None:
+        """After the commit: tell the stream and the notifiers."""
+        if not changes:
+            return
+        to_send = []
+        for change in changes:
+            self._hub.publish(
+                HubEvent(
+                    topic="alarm",
+                    id=change.id,
+                    building_id=change.alarm.building_id,
+                    data=msgspec.structs.asdict(change.alarm),
+                )
+            )
+            if change.notify == "send":
+                to_send.append(
+                    Notification(
+                        id=change.id,
+                        reason=change.action,
+                        created_ms=change.at_ms,
+                        alarm=change.alarm,
+                    )
+                )
+            elif change.notify == "hold":
+                self._metrics.notifications_held.inc()
+        self._dispatcher.enqueue(to_send)
+        self._metrics.alarms_active.set(len(self._engine.book.all_active()))
 
     # ---- per message ------------------------------------------------------------------
 
-    def process(self, messages: list[RawMessage]) -> tuple[WriteSet, list[Point]]:
+    def process(
+        self, messages: list[RawMessage]
+    ) -> tuple[WriteSet, list[Point], list[AlarmChange]]:
         """Decode and apply ``messages`` in memory; return what must be made durable."""
         ws = WriteSet()
         points: list[Point] = []
@@ -177,7 +282,9 @@ class Pipeline:
             self._metrics.received.labels(source).inc(count)
         # Readings are keyed by (device, ms): keep the last of a batch, as the device page would.
         ws.readings = list({(r["device_id"], r["at_ms"]): r for r in ws.readings}.values())
-        return ws, points
+        now = messages[-1].received_ms if messages else self._clock.now_ms()
+        changes = self._collect(ws, now)
+        return ws, points, changes
 
     def _accept(self, ws: WriteSet, points: list[Point], message: RawMessage, event: Event) -> None:
         device = self._registry.device(event.device_id)
@@ -217,6 +324,7 @@ class Pipeline:
         if event.ts_replaced:
             self._metrics.ts_replaced.inc()
         self._status.observe(event)
+        self._engine.on_event(event)
         points.append(event_point(event, community=community, ts_us=point_us))
         if event.type not in TELEMETRY_TYPES:
             ws.events.append(

@@ -1,8 +1,8 @@
 """Device status (last seen, battery, signal, online), kept in memory and flushed in bulk.
 
 Every message updates the in-memory record; a flush every ``devices.status_flush_s`` writes
-each changed device once, however many messages it sent in between. A device is online
-from any message until its lease (heartbeat interval x missed heartbeats) runs out.
+each changed device once, however many messages it sent in between. A device is online from
+any message until the rule engine's lease for it runs out (``device_offline``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.events import Event
-from alerting.scheduler import Scheduler
 from gateway.store import schema
+from gateway.store.status import STATUS_UPDATE
 from siteguard.config import DevicesConfig
 
 
@@ -34,7 +34,6 @@ class StatusTracker:
         self._config = config
         self._status: dict[str, DeviceStatus] = {}
         self._dirty: set[str] = set()
-        self.leases: Scheduler[str] = Scheduler()
 
     def load(self, conn: Connection) -> None:
         c = schema.devices.c
@@ -52,8 +51,6 @@ class StatusTracker:
                 fw=row.fw,
                 online=bool(row.online),
             )
-            if row.online and row.last_seen_ms is not None:
-                self.leases.set(row.device_id, row.last_seen_ms + self._lease(row.device_type))
 
     def get(self, device_id: str) -> DeviceStatus | None:
         return self._status.get(device_id)
@@ -74,7 +71,6 @@ class StatusTracker:
             status.fw = event.fw
         status.online = True
         self._dirty.add(event.device_id)
-        self.leases.set(event.device_id, event.received_ms + self._lease(event.device_type))
         return came_online
 
     def reading_due(self, event: Event) -> bool:
@@ -85,59 +81,43 @@ class StatusTracker:
         status.last_reading_ms = event.received_ms
         return True
 
-    def expire(self, now_ms: int) -> list[str]:
-        """Mark devices whose lease ran out offline; return their ids."""
-        went_offline = []
-        for device_id, _due in self.leases.pop_due(now_ms):
-            status = self._status.get(device_id)
-            if status is not None and status.online:
-                status.online = False
-                self._dirty.add(device_id)
-                went_offline.append(device_id)
-        return went_offline
+    def mark_offline(self, device_id: str) -> bool:
+        status = self._status.get(device_id)
+        if status is None or not status.online:
+            return False
+        status.online = False
+        self._dirty.add(device_id)
+        return True
+
+    def online_devices(self) -> list[tuple[str, str, int]]:
+        """(device, type, last seen) of the devices online now: their leases run on."""
+        return [
+            (device_id, s.device_type, s.last_seen_ms)
+            for device_id, s in self._status.items()
+            if s.online and s.last_seen_ms is not None
+        ]
 
     def take_dirty(self, now_ms: int) -> list[dict[str, Any]]:
-        rows = []
-        for device_id in self._dirty:
-            s = self._status[device_id]
-            rows.append(
-                {
-                    "b_device_id": device_id,
-                    "last_seen_ms": s.last_seen_ms,
-                    "battery_pct": s.battery_pct,
-                    "rssi": s.rssi,
-                    "fw": s.fw,
-                    "online": s.online,
-                    "updated_ms": now_ms,
-                }
-            )
+        rows = [self.row(device_id, now_ms) for device_id in self._dirty]
         self._dirty.clear()
         return rows
+
+    def row(self, device_id: str, now_ms: int) -> dict[str, Any]:
+        s = self._status[device_id]
+        return {
+            "b_device_id": device_id,
+            "last_seen_ms": s.last_seen_ms,
+            "battery_pct": s.battery_pct,
+            "rssi": s.rssi,
+            "fw": s.fw,
+            "online": s.online,
+            "updated_ms": now_ms,
+        }
 
     def mark_dirty(self, device_ids: list[str]) -> None:
         """A flush failed: write these again next time (with whatever they hold by then)."""
         self._dirty.update(device_ids)
 
-    def _lease(self, device_type: str) -> int:
-        return self._config.lease_ms(device_type)
-
-
-_FLUSH = (
-    sa.update(schema.devices)
-    .where(schema.devices.c.device_id == sa.bindparam("b_device_id"))
-    .values(
-        last_seen_ms=sa.bindparam("last_seen_ms"),
-        first_seen_ms=sa.func.coalesce(
-            schema.devices.c.first_seen_ms, sa.bindparam("last_seen_ms")
-        ),
-        battery_pct=sa.bindparam("battery_pct"),
-        rssi=sa.bindparam("rssi"),
-        fw=sa.bindparam("fw"),
-        online=sa.bindparam("online"),
-        updated_ms=sa.bindparam("updated_ms"),
-    )
-)
-
 
 def flush_status(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(_FLUSH, rows)
+    conn.execute(STATUS_UPDATE, rows)

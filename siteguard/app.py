@@ -22,10 +22,14 @@ import uvicorn
 from sqlalchemy.engine import Connection, Engine
 
 from adapters.registry import default_registry
+from alerting.engine import Engine as RuleEngine
 from api import ApiContext, create_app
+from gateway.commands import AlarmCommands
 from gateway.dedup import Deduplicator
+from gateway.hub import EventHub
 from gateway.ingest import MqttIngest, quiet_noack
 from gateway.metrics import Metrics
+from gateway.notify import Dispatcher, LogNotifier, Notification
 from gateway.pipeline import Pipeline
 from gateway.registry import Registry
 from gateway.series.sinks import SeriesSink, create_sink
@@ -33,6 +37,7 @@ from gateway.series.writer import SeriesWriter
 from gateway.spool import Spool
 from gateway.status import StatusTracker, flush_status
 from gateway.store import schema
+from gateway.store.alarms import active_alarms
 from gateway.store.db import UNAVAILABLE, create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
@@ -61,6 +66,7 @@ class _Parts:
     sink: SeriesSink
     series: SeriesWriter
     pipeline: Pipeline
+    dispatcher: Dispatcher
     ingest: MqttIngest
     server: uvicorn.Server
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -117,8 +123,22 @@ class Service:
         registry = Registry()
         status = StatusTracker(config=s.devices)
         dedup = Deduplicator(window_ms=s.ingest.dedup_window_s * 1000)
-        await store.run_in_store(lambda conn: self._restore(conn, registry, status, dedup))
-        log.info("restored %d devices and %d recent message ids", len(registry), len(dedup))
+        rules = RuleEngine(rules=s.alerting, devices=s.devices, notify=s.notify, ids=self.ids)
+        pending: list[Notification] = await store.run_in_store(
+            lambda conn: self._restore(conn, registry, status, dedup, rules)
+        )
+        log.info(
+            "restored %d devices, %d message ids, %d active alarms, %d pending notifications",
+            len(registry),
+            len(dedup),
+            len(rules.book.all_active()),
+            len(pending),
+        )
+        hub = EventHub()
+        dispatcher = Dispatcher(
+            notifiers=[LogNotifier()], store=store, metrics=self.metrics, clock=self.clock
+        )
+        dispatcher.enqueue(pending)
 
         sink = create_sink(s)
         series = SeriesWriter(
@@ -141,6 +161,9 @@ class Service:
             status=status,
             store=store,
             series=series,
+            engine=rules,
+            hub=hub,
+            dispatcher=dispatcher,
             metrics=self.metrics,
             clock=self.clock,
             ids=self.ids,
@@ -169,6 +192,8 @@ class Service:
                 admin_token=s.auth.admin_token.get_secret_value() if s.auth.admin_token else None,
                 readiness=readiness,
                 render_metrics=self.metrics.render,
+                alarms=AlarmCommands(pipeline=pipeline, store=store, clock=self.clock),
+                hub=hub,
             )
         )
         server = _Server(
@@ -188,6 +213,7 @@ class Service:
             sink=sink,
             series=series,
             pipeline=pipeline,
+            dispatcher=dispatcher,
             ingest=ingest,
             server=server,
         )
@@ -197,6 +223,7 @@ class Service:
     async def _start(self, parts: _Parts) -> None:
         tasks = parts.tasks
         tasks["series"] = asyncio.create_task(parts.series.run(), name="series")
+        tasks["notify"] = asyncio.create_task(parts.dispatcher.run(), name="notify")
         tasks["pipeline"] = asyncio.create_task(parts.pipeline.run(), name="pipeline")
         # Bind here, so a taken port fails start-up with a clear error and the port is known.
         listener = socket.create_server((self.settings.api.host, self.settings.api.port))
@@ -225,6 +252,8 @@ class Service:
         for name in ("status", "housekeeping"):
             await _finish(tasks[name], cancel=True)
         await self._flush_status(parts.store, parts.status)
+        await parts.dispatcher.flush()
+        await _finish(tasks["notify"], cancel=True)
         parts.server.should_exit = True
         await _finish(tasks["api"])
         await _finish(tasks["store"], cancel=True)
@@ -251,18 +280,39 @@ class Service:
                 return
 
     def _restore(
-        self, conn: Connection, registry: Registry, status: StatusTracker, dedup: Deduplicator
-    ) -> None:
+        self,
+        conn: Connection,
+        registry: Registry,
+        status: StatusTracker,
+        dedup: Deduplicator,
+        rules: RuleEngine,
+    ) -> list[Notification]:
         registry.load(conn)
         status.load(conn)
+        dc = schema.devices.c
+        seen = [
+            (row.building_id, row.device_id, row.device_type, row.last_seen_ms)
+            for row in conn.execute(
+                sa.select(dc.building_id, dc.device_id, dc.device_type, dc.last_seen_ms).where(
+                    dc.online.is_(True), dc.last_seen_ms.is_not(None)
+                )
+            )
+        ]
+        r = schema.rule_states.c
+        states = [
+            (row.building_id, row.state.encode())
+            for row in conn.execute(sa.select(r.building_id, r.state))
+        ]
+        rules.restore(alarms=active_alarms(conn), states=states, seen=seen, now=self.clock.now_ms())
         horizon = self.clock.now_ms() - self.settings.ingest.dedup_window_s * 1000
-        seen = schema.seen_messages.c
+        sm = schema.seen_messages.c
         for row in conn.execute(
-            sa.select(seen.device_id, seen.msg_id, seen.received_ms, seen.point_us)
-            .where(seen.received_ms >= horizon)
-            .order_by(seen.received_ms)
+            sa.select(sm.device_id, sm.msg_id, sm.received_ms, sm.point_us)
+            .where(sm.received_ms >= horizon)
+            .order_by(sm.received_ms)
         ):
             dedup.remember(row.device_id, row.msg_id, row.received_ms, row.point_us)
+        return Dispatcher.load_pending(conn)
 
     # ---- periodic work ----------------------------------------------------------------
 

@@ -15,7 +15,15 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "SITEGUARD_"
@@ -213,6 +221,91 @@ class DevicesConfig(Section):
         return heartbeat * self.offline_after_missed * 1000
 
 
+class SmokeRules(Section):
+    confirm_window_s: int = Field(
+        default=120,
+        ge=1,
+        description="two detectors of one building alarming within this confirm a fire "
+        "(GB 50116 two-trigger confirmation)",
+    )
+    confirm_hold_s: int = Field(
+        default=60, ge=1, description="one detector in alarm this long without a clear: fire"
+    )
+
+
+class GasRules(Section):
+    low_lel: float = Field(
+        default=25, gt=0, lt=100, description="warning at this %LEL (GB/T 50493 first level)"
+    )
+    high_lel: float = Field(
+        default=50, gt=0, le=100, description="critical at this %LEL (GB/T 50493 second level)"
+    )
+    hysteresis_lel: float = Field(
+        default=5, ge=0, description="a warning clears below low_lel - hysteresis_lel"
+    )
+
+    @model_validator(mode="after")
+    def _levels(self) -> GasRules:
+        if not self.low_lel < self.high_lel:
+            raise ValueError("low_lel must be below high_lel")
+        if self.hysteresis_lel >= self.low_lel:
+            raise ValueError("hysteresis_lel must be below low_lel")
+        return self
+
+
+class CompoundRules(Section):
+    window_s: int = Field(
+        default=300, ge=1, description="smoke/fire and gas alarms of one building this close"
+    )
+
+
+class EbikeRules(Section):
+    hotspot_count: int = Field(default=5, ge=1, description="detections that make a hotspot")
+    min_confidence: float = Field(
+        default=0.8, ge=0, le=1, description="detections below this do not count"
+    )
+    hotspot_window_s: int = Field(
+        default=3600, ge=1, description="...within this window; clears after as long without"
+    )
+    standoff_s: int = Field(default=120, ge=1, description="a door held this long: standoff")
+
+
+class BatteryRules(Section):
+    low_pct: float = Field(default=20, ge=0, le=100, description="low_battery below this")
+    recover_pct: float = Field(
+        default=30, ge=0, le=100, description="low_battery clears at or above this"
+    )
+
+    @model_validator(mode="after")
+    def _levels(self) -> BatteryRules:
+        if self.recover_pct < self.low_pct:
+            raise ValueError("recover_pct must not be below low_pct")
+        return self
+
+
+class FlappingRules(Section):
+    transitions: int = Field(
+        default=5, ge=2, description="alarm opens and clears of one device that make it flap"
+    )
+    window_s: int = Field(default=600, ge=1, description="...within this window")
+    stable_s: int = Field(default=600, ge=1, description="flapping ends after this long quiet")
+
+
+class AlertingConfig(Section):
+    smoke: SmokeRules = SmokeRules()
+    gas: GasRules = GasRules()
+    compound: CompoundRules = CompoundRules()
+    ebike: EbikeRules = EbikeRules()
+    battery: BatteryRules = BatteryRules()
+    flapping: FlappingRules = FlappingRules()
+
+
+class NotifyConfig(Section):
+    repeat_critical_s: int = Field(
+        default=60, ge=1, description="critical alarms are notified again this often until acked"
+    )
+
+
 class LogConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="log level"
@@ -239,6 +332,8 @@ class Settings(BaseSettings):
     api: ApiConfig = ApiConfig()
     auth: AuthConfig = AuthConfig()
     devices: DevicesConfig = DevicesConfig()
+    alerting: AlertingConfig = AlertingConfig()
+    notify: NotifyConfig = NotifyConfig()
     log: LogConfig = LogConfig()
 
     @classmethod

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1/buildings", tags=["buildings"])
 
 @router.get("", response_model=Page[Building])
 def list_buildings(ctx: Context, who: CurrentPrincipal, paging: PagingParams) -> Page[Building]:
-    b, d = schema.buildings, schema.devices
+    b, d, a = schema.buildings, schema.devices, schema.alarms
     where = scoped(b.c.building_id, who)
     device_count = (
         sa.select(sa.func.count())
@@ -23,8 +23,14 @@ def list_buildings(ctx: Context, who: CurrentPrincipal, paging: PagingParams) ->
         .scalar_subquery()
         .label("device_count")
     )
+    active_alarms = (
+        sa.select(sa.func.count())
+        .where(a.c.building_id == b.c.building_id, a.c.status == "active")
+        .scalar_subquery()
+        .label("active_alarms")
+    )
     query = (
-        sa.select(b, device_count)
+        sa.select(b, device_count, active_alarms)
         .where(where)
         .order_by(b.c.building_id)
         .limit(paging.limit)
@@ -42,7 +48,7 @@ def list_buildings(ctx: Context, who: CurrentPrincipal, paging: PagingParams) ->
             property_company=row.property_company,
             manager_contact=row.manager_contact,
             device_count=row.device_count,
-            active_alarms=0,
+            active_alarms=row.active_alarms,
         )
         for row in rows
     ]

@@ -19,6 +19,17 @@ router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 _RECENT_READINGS = 200
 
 
+def _with_alarm_count() -> sa.Select[Any]:
+    d, a = schema.devices, schema.alarms
+    active = (
+        sa.select(sa.func.count())
+        .where(a.c.device_id == d.c.device_id, a.c.status == "active")
+        .scalar_subquery()
+        .label("active_alarms")
+    )
+    return sa.select(d, active)
+
+
 def _device(row: Any) -> dict[str, Any]:
     return {
         "device_id": row.device_id,
@@ -29,7 +40,7 @@ def _device(row: Any) -> dict[str, Any]:
         "first_seen": rfc3339(row.first_seen_ms),
         "battery_pct": row.battery_pct,
         "rssi": row.rssi,
-        "active_alarms": 0,
+        "active_alarms": row.active_alarms,
         "floor": row.floor,
         "location": row.location,
         "fw": row.fw,
@@ -58,7 +69,7 @@ def list_devices(
     with ctx.engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(d).where(where)).scalar_one()
         rows = conn.execute(
-            sa.select(d)
+            _with_alarm_count()
             .where(where)
             .order_by(d.c.building_id, d.c.device_id)
             .limit(paging.limit)
@@ -71,7 +82,7 @@ def list_devices(
 def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDetail:
     d, r = schema.devices, schema.device_readings
     with ctx.engine.connect() as conn:
-        row = conn.execute(sa.select(d).where(d.c.device_id == device_id)).one_or_none()
+        row = conn.execute(_with_alarm_count().where(d.c.device_id == device_id)).one_or_none()
         if row is None or not who.sees(row.building_id):
             raise not_found(f"device {device_id!r}")
         readings = conn.execute(

@@ -114,3 +114,88 @@ dead_letters = sa.Table(
     sa.Column("building_id", Id),
     sa.Column("payload", sa.LargeBinary, nullable=False),
 )
+
+# One row per alarm, its latest state; ``alarm_history`` keeps every change.
+alarms = sa.Table(
+    "alarms",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("identity", sa.String(128), nullable=False),
+    sa.Column("building_id", Id, nullable=False),
+    sa.Column("device_id", Id),
+    sa.Column("device_ids", sa.Text, nullable=False),
+    sa.Column("opened_ms", Ms, nullable=False),
+    sa.Column("updated_ms", Ms, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("latched", sa.Boolean, nullable=False),
+    sa.Column("acknowledged_ms", Ms),
+    sa.Column("acknowledged_by", sa.String(128)),
+    sa.Column("verdict", sa.String(16)),
+    sa.Column("ack_note", sa.Text),
+    sa.Column("cleared_ms", Ms),
+    sa.Column("cleared_by", sa.String(128)),
+    sa.Column("clear_note", sa.Text),
+    sa.Column("ticket_id", Ulid),
+    sa.Column("peak", sa.Float),
+    sa.Column("notified_ms", Ms),
+    sa.Column("held", sa.Boolean, nullable=False),
+    sa.Index("ix_alarms_building_opened", "building_id", "opened_ms"),
+    sa.Index("ix_alarms_status_opened", "status", "opened_ms"),
+    sa.Index("ix_alarms_device", "device_id"),
+    # The engine keeps one active alarm per identity; the database makes sure of it.
+    sa.Index(
+        "uq_alarms_active_identity",
+        "identity",
+        unique=True,
+        sqlite_where=sa.text("status = 'active'"),
+        postgresql_where=sa.text("status = 'active'"),
+    ),
+)
+
+alarm_history = sa.Table(
+    "alarm_history",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("alarm_id", Ulid, nullable=False, index=True),
+    sa.Column("building_id", Id, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("at_ms", Ms, nullable=False, index=True),
+    sa.Column("by", sa.String(128), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("notify", sa.String(8), nullable=False),
+)
+
+# The outbox of notifications: written with the change that caused them, marked when sent.
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("alarm_id", Ulid, nullable=False, index=True),
+    sa.Column("reason", sa.String(16), nullable=False),
+    sa.Column("building_id", Id, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("created_ms", Ms, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, held, sent
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("sent_ms", Ms),
+    sa.Column("last_error", sa.Text),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Index("ix_notifications_status_created", "status", "created_ms"),
+)
+
+# Rule state that the alarms themselves do not hold, per building (alerting/state.py).
+rule_states = sa.Table(
+    "rule_states",
+    metadata,
+    sa.Column("building_id", Id, primary_key=True),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("updated_ms", Ms, nullable=False),
+)

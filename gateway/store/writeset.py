@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.store import schema
 from gateway.store.db import insert_ignore, upsert
+from gateway.store.status import STATUS_UPDATE
 
 Row = dict[str, Any]
 
@@ -26,6 +27,13 @@ class WriteSet(msgspec.Struct, kw_only=True):
     seen: list[Row] = msgspec.field(default_factory=list)
     dead_letters: list[Row] = msgspec.field(default_factory=list)
     readings: list[Row] = msgspec.field(default_factory=list)
+    alarms: list[Row] = msgspec.field(default_factory=list)  # latest state, in change order
+    alarm_history: list[Row] = msgspec.field(default_factory=list)
+    notifications: list[Row] = msgspec.field(default_factory=list)
+    rule_states: list[Row] = msgspec.field(default_factory=list)
+    # Device status written with the batch rather than the next flush (a device going
+    # offline: its alarm and its flag appear together).
+    statuses: list[Row] = msgspec.field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in self.__struct_fields__)
@@ -38,7 +46,10 @@ _TABLES: tuple[tuple[str, sa.Table], ...] = (
     ("events", schema.events),
     ("seen", schema.seen_messages),
     ("dead_letters", schema.dead_letters),
+    ("alarm_history", schema.alarm_history),
+    ("notifications", schema.notifications),
 )
+_ALARM_COLUMNS = [c.name for c in schema.alarms.columns if c.name != "id"]
 
 
 def apply_writeset(conn: Connection, ws: WriteSet) -> None:
@@ -50,6 +61,17 @@ def apply_writeset(conn: Connection, ws: WriteSet) -> None:
         # The latest reading of a millisecond wins, as in the series.
         conn.execute(
             upsert(conn, schema.device_readings, ["device_id", "at_ms"], ["data"]), ws.readings
+        )
+    # One statement per row: an alarm that clears and its successor that opens in the same
+    # batch must reach the one-active-per-identity index in that order.
+    for row in ws.alarms:
+        conn.execute(upsert(conn, schema.alarms, ["id"], _ALARM_COLUMNS), row)
+    if ws.statuses:
+        conn.execute(STATUS_UPDATE, ws.statuses)
+    if ws.rule_states:
+        conn.execute(
+            upsert(conn, schema.rule_states, ["building_id"], ["state", "updated_ms"]),
+            ws.rule_states,
         )
 
 

@@ -1,94 +1,68 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from api import ApiContext, create_app
 from gateway.store import schema
-from gateway.store.db import create_engine
-from gateway.store.migrate import upgrade
-from siteguard.clock import FakeClock
-
-ADMIN = {"Authorization": "Bearer admin-secret"}
+from tests.api.conftest import ADMIN, Api
 
 
 @pytest.fixture
-def problems() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def client(tmp_path: Path, problems: list[str]) -> Iterator[TestClient]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    upgrade(engine)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(schema.buildings),
-            [
-                {
-                    "building_id": "B1",
-                    "name": "1号楼",
-                    "community": "东区",
-                    "auto": False,
-                    "created_ms": 0,
-                    "updated_ms": 0,
-                },
-                {
-                    "building_id": "B2",
-                    "name": None,
-                    "community": None,
-                    "auto": True,
-                    "created_ms": 0,
-                    "updated_ms": 0,
-                },
-            ],
-        )
-        conn.execute(
-            sa.insert(schema.devices),
-            [
-                {
-                    "device_id": f"d{i}",
-                    "device_type": "gas" if i % 2 else "smoke",
-                    "building_id": "B1" if i < 5 else "B2",
-                    "online": i % 3 != 0,
-                    "last_seen_ms": 1_790_000_000_000 + i,
-                    "battery_pct": 50.0 + i,
-                    "rssi": -90.0,
-                    "auto": True,
-                    "created_ms": 0,
-                    "updated_ms": 0,
-                }
-                for i in range(8)
-            ],
-        )
-        conn.execute(
-            sa.insert(schema.device_readings),
-            [
-                {
-                    "device_id": "d1",
-                    "at_ms": 1_790_000_000_000 + i * 1000,
-                    "data": f'{{"lel_pct": {i}.0}}',
-                }
-                for i in range(3)
-            ],
-        )
-    app = create_app(
-        context=ApiContext(
-            engine=engine,
-            clock=FakeClock(),
-            admin_token="admin-secret",
-            readiness=lambda: problems,
-            render_metrics=lambda: b"siteguard_x 1\n",
-        )
+def client(api: Api, make_client: Callable[[], TestClient]) -> TestClient:
+    api.insert(
+        schema.buildings,
+        [
+            {
+                "building_id": "B1",
+                "name": "1号楼",
+                "community": "东区",
+                "auto": False,
+                "created_ms": 0,
+                "updated_ms": 0,
+            },
+            {
+                "building_id": "B2",
+                "name": None,
+                "community": None,
+                "auto": True,
+                "created_ms": 0,
+                "updated_ms": 0,
+            },
+        ],
     )
-    with TestClient(app) as c:
-        yield c
-    engine.dispose()
+    api.insert(
+        schema.devices,
+        [
+            {
+                "device_id": f"d{i}",
+                "device_type": "gas" if i % 2 else "smoke",
+                "building_id": "B1" if i < 5 else "B2",
+                "online": i % 3 != 0,
+                "last_seen_ms": 1_790_000_000_000 + i,
+                "battery_pct": 50.0 + i,
+                "rssi": -90.0,
+                "auto": True,
+                "created_ms": 0,
+                "updated_ms": 0,
+            }
+            for i in range(8)
+        ],
+    )
+    api.insert(
+        schema.device_readings,
+        [
+            {
+                "device_id": "d1",
+                "at_ms": 1_790_000_000_000 + i * 1000,
+                "data": f'{{"lel_pct": {i}.0}}',
+            }
+            for i in range(3)
+        ],
+    )
+    return make_client()
 
 
 def test_tokens_are_required(client: TestClient) -> None:
@@ -158,9 +132,9 @@ def test_device_detail_with_recent_readings(client: TestClient) -> None:
     assert missing.json() == {"detail": "device 'nope' not found"}
 
 
-def test_health_and_metrics_need_no_token(client: TestClient, problems: list[str]) -> None:
+def test_health_and_metrics_need_no_token(client: TestClient, api: Api) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "problems": []}
-    problems.append("mqtt: not subscribed")
+    api.problems.append("mqtt: not subscribed")
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json()["problems"] == ["mqtt: not subscribed"]
     assert client.get("/metrics").text == "siteguard_x 1\n"

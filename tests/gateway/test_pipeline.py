@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from adapters import RawMessage, default_registry
+from alerting.engine import Engine
 from gateway.dedup import Deduplicator
+from gateway.hub import EventHub
 from gateway.metrics import Metrics
+from gateway.notify import Dispatcher
 from gateway.pipeline import Pipeline
 from gateway.registry import DeviceInfo, Registry
 from gateway.series.sinks.fake import FakeSink
@@ -20,8 +23,9 @@ from gateway.spool import Spool
 from gateway.status import StatusTracker
 from gateway.store.db import create_engine
 from gateway.store.writer import StoreWriter
+from gateway.store.writeset import WriteSet
 from siteguard.clock import FakeClock
-from siteguard.config import DevicesConfig, IngestConfig, SeriesConfig
+from siteguard.config import AlertingConfig, DevicesConfig, IngestConfig, NotifyConfig, SeriesConfig
 from siteguard.ids import IdFactory
 
 
@@ -36,6 +40,16 @@ class Rig:
             Spool(directory=tmp_path / "series", max_bytes=10**6),
         ]
         self.engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+        store = StoreWriter(
+            engine=self.engine,
+            spool=self.spools[0],
+            metrics=self.metrics,
+            failed_dir=tmp_path / "f",
+            retry_max_s=1,
+        )
+        self.rules = Engine(
+            rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+        )
         self.pipeline = Pipeline(
             adapters=default_registry(topic_prefix="siteguard/v1", max_payload_bytes=4096),
             registry=self.registry,
@@ -54,6 +68,11 @@ class Rig:
                 config=SeriesConfig(),
                 metrics=self.metrics,
                 rejected_dir=tmp_path / "r",
+            ),
+            engine=self.rules,
+            hub=EventHub(),
+            dispatcher=Dispatcher(
+                notifiers=[], store=store, metrics=self.metrics, clock=self.clock
             ),
             metrics=self.metrics,
             clock=self.clock,
@@ -83,7 +102,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
 
 
 def test_auto_registration_events_points_and_readings(rig: Rig) -> None:
-    ws, points = rig.pipeline.process(
+    ws, points, _ = rig.pipeline.process(
         [
             rig.message(
                 "B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 3, "battery_pct": 90}
@@ -105,10 +124,10 @@ def test_auto_registration_events_points_and_readings(rig: Rig) -> None:
 
 
 def test_duplicate_is_dropped_but_its_point_is_written_again(rig: Rig) -> None:
-    ws1, points1 = rig.pipeline.process(
+    ws1, points1, _ = rig.pipeline.process(
         [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"})]
     )
-    ws2, points2 = rig.pipeline.process(
+    ws2, points2, _ = rig.pipeline.process(
         [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"}, after_ms=60_000)]
     )
     assert len(ws1.events) == 1
@@ -118,7 +137,7 @@ def test_duplicate_is_dropped_but_its_point_is_written_again(rig: Rig) -> None:
 
 
 def test_rejections_become_dead_letters_without_registering(rig: Rig) -> None:
-    ws, points = rig.pipeline.process(
+    ws, points, _ = rig.pipeline.process(
         [
             rig.message("B1/gas/g9/telemetry", b"nonsense"),
             rig.message("B1/gas/g9/telemetry", {"type": "reading", "lel_pct": 500}),
@@ -132,7 +151,7 @@ def test_rejections_become_dead_letters_without_registering(rig: Rig) -> None:
 def test_type_mismatch_and_registry_building_authority(rig: Rig) -> None:
     rig.registry.put_building("B2", "东区")
     rig.registry.put_device(DeviceInfo(device_id="g1", device_type="gas", building_id="B2"))
-    ws, points = rig.pipeline.process(
+    ws, points, _ = rig.pipeline.process(
         [
             rig.message("B1/smoke/g1/event", {"type": "alarm"}),
             rig.message("B7/gas/g1/telemetry", {"type": "reading", "lel_pct": 1}),
@@ -146,7 +165,7 @@ def test_type_mismatch_and_registry_building_authority(rig: Rig) -> None:
 def test_unknown_devices_rejected_when_auto_registration_is_off(tmp_path: Path) -> None:
     rig = Rig(tmp_path, auto_register=False)
     try:
-        ws, _ = rig.pipeline.process(
+        ws, _, _ = rig.pipeline.process(
             [rig.message("B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 1})]
         )
         assert [d["reason"] for d in ws.dead_letters] == ["unknown_device"]
@@ -162,17 +181,35 @@ def test_readings_are_thinned_per_device(rig: Rig) -> None:
         )
         for i in range(7)
     ]
-    ws, points = rig.pipeline.process(batch)
+    ws, points, _ = rig.pipeline.process(batch)
     assert len(points) == 7
     assert len(ws.readings) == 3  # one per 60 s
 
 
-def test_devices_go_offline_when_their_lease_runs_out(rig: Rig) -> None:
+def test_alarm_changes_go_into_the_write_set_with_their_notifications(rig: Rig) -> None:
+    ws, _, changes = rig.pipeline.process(
+        [
+            rig.message("B1/smoke/s1/event", {"type": "alarm"}),
+            rig.message("B1/smoke/s2/event", {"type": "alarm"}, after_ms=1000),
+        ]
+    )
+    assert [(c.alarm.kind, c.action) for c in changes] == [
+        ("smoke", "opened"),
+        ("smoke", "opened"),
+        ("fire", "opened"),
+    ]
+    assert [a["kind"] for a in ws.alarms] == ["smoke", "smoke", "fire"]
+    assert len(ws.alarm_history) == 3
+    assert [n["reason"] for n in ws.notifications] == ["opened"] * 3
+    assert [r["building_id"] for r in ws.rule_states] == ["B1"]
+
+
+def test_offline_alarm_marks_the_device_offline(rig: Rig) -> None:
     rig.pipeline.process([rig.message("B1/gas/g1/heartbeat", {"type": "heartbeat"})])
-    lease = DevicesConfig().lease_ms("gas")
-    rig.clock.advance(lease - 1)
-    assert rig.status.expire(rig.clock.now_ms()) == []
-    rig.clock.advance(1)
-    assert rig.status.expire(rig.clock.now_ms()) == ["g1"]
+    rig.clock.advance(DevicesConfig().lease_ms("gas"))
+    rig.rules.advance(rig.clock.now_ms())
+    ws = WriteSet()
+    changes = rig.pipeline._collect(ws, rig.clock.now_ms())
+    assert [(c.alarm.kind, c.action) for c in changes] == [("device_offline", "opened")]
     status = rig.status.get("g1")
     assert status is not None and not status.online

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -108,3 +109,42 @@ def test_writeset_round_trips_and_applies_idempotently(tmp_path: Path) -> None:
         row = conn.execute(sa.select(schema.devices)).one()
     engine.dispose()
     assert (row.last_seen_ms, row.first_seen_ms, row.battery_pct, row.online) == (9, 9, 50.0, False)
+
+
+def test_alarm_rows_round_trip_and_one_active_alarm_per_identity(tmp_path: Path) -> None:
+    import pytest
+
+    from alerting.model import Alarm
+    from gateway.store.alarms import active_alarms, alarm_row, load_alarm
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(engine)
+    first = Alarm(
+        id="A1",
+        kind="gas",
+        severity="warning",
+        status="active",
+        building_id="B1",
+        device_id="g1",
+        device_ids=("g1",),
+        opened_ms=1,
+        updated_ms=1,
+        peak=26.0,
+    )
+    cleared = msgspec.structs.replace(first, status="cleared", cleared_ms=5, cleared_by="rules")
+    second = msgspec.structs.replace(first, id="A2", opened_ms=6, updated_ms=6)
+    # The same batch: A1 clears, A2 opens for the same identity.
+    ws = WriteSet(
+        alarms=[alarm_row(cleared), alarm_row(second)],
+        rule_states=[{"building_id": "B1", "state": "{}", "updated_ms": 6}],
+    )
+    with engine.begin() as conn:
+        apply_writeset(conn, WriteSet(alarms=[alarm_row(first)]))
+        apply_writeset(conn, ws)
+    with engine.connect() as conn:
+        assert load_alarm(conn, "A1") == cleared
+        assert active_alarms(conn) == [second]
+        assert conn.execute(sa.select(schema.rule_states.c.state)).scalar_one() == "{}"
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # a second active one
+        apply_writeset(conn, WriteSet(alarms=[alarm_row(msgspec.structs.replace(second, id="A3"))]))
+    engine.dispose()

@@ -1,0 +1,44 @@
+"""What a rule may touch: the alarm book, the timers, the rule state and the parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alerting.book import AlarmBook
+from alerting.scheduler import Scheduler
+from alerting.state import BuildingState, DeviceRuleState
+from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
+
+# (timer kind, building id, subject: a device id or an alarm identity)
+TimerKey = tuple[str, str, str]
+
+
+@dataclass(kw_only=True)
+class Context:
+    book: AlarmBook
+    timers: Scheduler[TimerKey]
+    rules: AlertingConfig
+    devices: DevicesConfig
+    notify: NotifyConfig
+    buildings: dict[str, BuildingState] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+
+    def building(self, building_id: str) -> BuildingState:
+        """The building's rule state, marked to be persisted with this batch."""
+        self.dirty.add(building_id)
+        state = self.buildings.get(building_id)
+        if state is None:
+            state = self.buildings[building_id] = BuildingState()
+        return state
+
+    def device(self, building_id: str, device_id: str) -> DeviceRuleState:
+        building = self.building(building_id)
+        state = building.devices.get(device_id)
+        if state is None:
+            state = building.devices[device_id] = DeviceRuleState()
+        return state
+
+    def peek_device(self, building_id: str, device_id: str) -> DeviceRuleState | None:
+        """Read without marking dirty."""
+        building = self.buildings.get(building_id)
+        return None if building is None else building.devices.get(device_id)

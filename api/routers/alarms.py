@@ -1,0 +1,119 @@
+"""Alarms: the list, one alarm, and the operator's acknowledge and clear."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, HTTPException, Query
+from starlette.concurrency import run_in_threadpool
+
+from alerting.model import KINDS, Alarm, AlarmError
+from api.auth import Context, CurrentPrincipal, Principal
+from api.routers.common import PagingParams, not_found, scoped
+from api.schemas import AckRequest, AlarmOut, ClearRequest, Page
+from api.timefmt import rfc3339
+from gateway.store import schema
+from gateway.store.alarms import alarm_from_row
+
+router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
+
+_SEVERITY_ORDER = sa.case({"critical": 0, "warning": 1, "info": 2}, value=schema.alarms.c.severity)
+
+
+def alarm_out(alarm: Alarm) -> AlarmOut:
+    return AlarmOut(
+        id=alarm.id,
+        kind=alarm.kind,
+        severity=alarm.severity,  # type: ignore[arg-type]
+        status=alarm.status,  # type: ignore[arg-type]
+        building_id=alarm.building_id,
+        device_id=alarm.device_id,
+        device_ids=list(alarm.device_ids),
+        opened_at=rfc3339(alarm.opened_ms) or "",
+        updated_at=rfc3339(alarm.updated_ms) or "",
+        acknowledged_at=rfc3339(alarm.acknowledged_ms),
+        cleared_at=rfc3339(alarm.cleared_ms),
+        count=alarm.count,
+        ticket_id=alarm.ticket_id,
+        latched=alarm.latched,
+        acknowledged_by=alarm.acknowledged_by,
+        verdict=alarm.verdict,
+        ack_note=alarm.ack_note,
+        cleared_by=alarm.cleared_by,
+        clear_note=alarm.clear_note,
+        peak=alarm.peak,
+    )
+
+
+@router.get("", response_model=Page[AlarmOut])
+def list_alarms(
+    ctx: Context,
+    who: CurrentPrincipal,
+    paging: PagingParams,
+    status: Literal["active", "cleared", "all"] = "active",
+    building: str | None = None,
+    kind: Annotated[Literal[KINDS] | None, Query()] = None,  # type: ignore[valid-type]
+) -> Page[AlarmOut]:
+    """Most severe first, then newest first."""
+    a = schema.alarms
+    conditions: list[Any] = [scoped(a.c.building_id, who)]
+    if status != "all":
+        conditions.append(a.c.status == status)
+    if building is not None:
+        conditions.append(a.c.building_id == building)
+    if kind is not None:
+        conditions.append(a.c.kind == kind)
+    where = sa.and_(*conditions)
+    with ctx.engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(a).where(where)).scalar_one()
+        rows = conn.execute(
+            sa.select(a)
+            .where(where)
+            .order_by(_SEVERITY_ORDER, a.c.opened_ms.desc(), a.c.id.desc())
+            .limit(paging.limit)
+            .offset(paging.offset)
+        ).all()
+    return Page[AlarmOut](items=[alarm_out(alarm_from_row(r)) for r in rows], total=total)
+
+
+@router.get("/{alarm_id}", response_model=AlarmOut)
+def get_alarm(alarm_id: str, ctx: Context, who: CurrentPrincipal) -> AlarmOut:
+    return alarm_out(_visible(ctx, who, alarm_id))
+
+
+@router.post("/{alarm_id}/ack", response_model=AlarmOut)
+async def acknowledge(
+    alarm_id: str, body: AckRequest, ctx: Context, who: CurrentPrincipal
+) -> AlarmOut:
+    """Acknowledge with a verdict; stops the reminders of a critical alarm."""
+    await run_in_threadpool(_visible, ctx, who, alarm_id)
+    try:
+        alarm = await ctx.alarms.acknowledge(
+            alarm_id, verdict=body.verdict, note=body.note, by=who.name
+        )
+    except AlarmError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    return alarm_out(alarm)
+
+
+@router.post("/{alarm_id}/clear", response_model=AlarmOut)
+async def clear(
+    alarm_id: str, ctx: Context, who: CurrentPrincipal, body: ClearRequest | None = None
+) -> AlarmOut:
+    """Clear a latched alarm (fire, compound, critical gas); 409 for any other."""
+    await run_in_threadpool(_visible, ctx, who, alarm_id)
+    try:
+        alarm = await ctx.alarms.clear(alarm_id, note=body.note if body else None, by=who.name)
+    except AlarmError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    return alarm_out(alarm)
+
+
+def _visible(ctx: Any, who: Principal, alarm_id: str) -> Alarm:
+    a = schema.alarms
+    with ctx.engine.connect() as conn:
+        row = conn.execute(sa.select(a).where(a.c.id == alarm_id)).one_or_none()
+    if row is None or not who.sees(row.building_id):
+        raise not_found(f"alarm {alarm_id!r}")
+    return alarm_from_row(row)

@@ -1,0 +1,49 @@
+"""The in-process event hub: committed alarm (and later ticket) changes, announced to
+whoever listens (the SSE stream, tests). A listener that falls behind is dropped rather than
+slowing the pipeline; it resumes from the store with its last event id."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+
+
+class HubEvent(msgspec.Struct, frozen=True, kw_only=True):
+    topic: str  # "alarm" or "ticket"
+    id: str  # time-ordered: the history row's id
+    building_id: str
+    data: dict[str, Any]
+
+
+class EventHub:
+    def __init__(self, *, queue_size: int = 10_000) -> None:
+        self._queue_size = queue_size
+        self._listeners: set[asyncio.Queue[HubEvent | None]] = set()
+
+    @property
+    def listeners(self) -> int:
+        return len(self._listeners)
+
+    def publish(self, event: HubEvent) -> None:
+        for queue in list(self._listeners):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self._listeners.discard(queue)
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.get_nowait()
+                    queue.put_nowait(None)  # tells the listener it was dropped
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[asyncio.Queue[HubEvent | None]]:
+        """A queue of events from now on; ``None`` in it means "you fell behind, resume"."""
+        queue: asyncio.Queue[HubEvent | None] = asyncio.Queue(self._queue_size)
+        self._listeners.add(queue)
+        try:
+            yield queue
+        finally:
+            self._listeners.discard(queue)

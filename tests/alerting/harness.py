@@ -1,0 +1,76 @@
+"""A rule engine driven by hand: events at exact times, timers advanced explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.events import Event
+from alerting.engine import Engine
+from alerting.model import Alarm, AlarmChange
+from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
+from siteguard.ids import IdFactory
+
+T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+
+class Harness:
+    def __init__(self, **devices: Any) -> None:
+        self.engine = Engine(
+            rules=AlertingConfig(),
+            devices=DevicesConfig(**devices),
+            notify=NotifyConfig(),
+            ids=IdFactory(),
+        )
+        self.changes: list[AlarmChange] = []
+
+    @staticmethod
+    def ms(seconds: float) -> int:
+        return T0 + round(seconds * 1000)
+
+    def send(
+        self,
+        device_type: str,
+        device: str,
+        type_: str,
+        at: float,
+        building: str = "B1",
+        **fields: Any,
+    ) -> list[AlarmChange]:
+        event = Event(
+            building_id=building,
+            device_id=device,
+            device_type=device_type,
+            type=type_,
+            received_ms=self.ms(at),
+            ts_ms=self.ms(at),
+            **fields,
+        )
+        self.engine.on_event(event)
+        return self._collect()
+
+    def advance(self, at: float) -> list[AlarmChange]:
+        self.engine.advance(self.ms(at))
+        return self._collect()
+
+    def _collect(self) -> list[AlarmChange]:
+        new = self.engine.take_changes()
+        self.changes.extend(new)
+        return new
+
+    def active(self, kind: str, building: str = "B1", device: str | None = None) -> Alarm | None:
+        return self.engine.book.active(kind, building, device)
+
+    def kinds(self) -> set[str]:
+        return {a.kind for a in self.engine.book.all_active()}
+
+    def actions(self, kind: str | None = None) -> list[tuple[str, str]]:
+        return [
+            (c.alarm.kind, c.action) for c in self.changes if kind is None or c.alarm.kind == kind
+        ]
+
+    def notified(self, kind: str) -> list[tuple[str, str]]:
+        return [
+            (c.action, c.notify)
+            for c in self.changes
+            if c.alarm.kind == kind and c.notify != "none"
+        ]
