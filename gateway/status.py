@@ -120,4 +120,4 @@ class StatusTracker:
 
 
 def flush_status(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(STATUS_UPDATE, rows)
+    STATUS_UPDATE.executemany(conn, rows)

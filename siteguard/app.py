@@ -82,6 +82,7 @@ class Service:
         self.ids = IdFactory()
         self.api_port: int | None = None
         self.ready = asyncio.Event()
+        self.hub = EventHub()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set (or a core task fails), then shut down gracefully."""
@@ -134,7 +135,7 @@ class Service:
             len(rules.book.all_active()),
             len(pending),
         )
-        hub = EventHub()
+        hub = self.hub
         dispatcher = Dispatcher(
             notifiers=[LogNotifier()], store=store, metrics=self.metrics, clock=self.clock
         )

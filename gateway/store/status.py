@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from gateway.store import schema
+from gateway.store.db import BulkStatement
 
 _devices = schema.devices
-STATUS_UPDATE = (
+STATUS_UPDATE = BulkStatement(
     sa.update(_devices)
     .where(_devices.c.device_id == sa.bindparam("b_device_id"))
     .values(

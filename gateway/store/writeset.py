@@ -67,7 +67,7 @@ def apply_writeset(conn: Connection, ws: WriteSet) -> None:
     for row in ws.alarms:
         conn.execute(upsert(conn, schema.alarms, ["id"], _ALARM_COLUMNS), row)
     if ws.statuses:
-        conn.execute(STATUS_UPDATE, ws.statuses)
+        STATUS_UPDATE.executemany(conn, ws.statuses)
     if ws.rule_states:
         conn.execute(
             upsert(conn, schema.rule_states, ["building_id"], ["state", "updated_ms"]),

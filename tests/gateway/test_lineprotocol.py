@@ -51,3 +51,21 @@ def test_point_clock_separates_events_of_one_millisecond() -> None:
     assert [clock.time_us("d", 7) for _ in range(3)] == [7000, 7001, 7002]
     assert clock.time_us("e", 7) == 7000
     assert clock.time_us("d", 8) == 8000
+
+
+def test_cached_renderer_matches_the_plain_one() -> None:
+    from gateway.series.lineprotocol import LineProtocol
+
+    points = [
+        Point(
+            "gas",
+            (("building", "B 1"), ("device", f"d{i % 3}")),
+            {"count": 1, "lel_pct": i / 3, "ok": i % 2 == 0},
+            i,
+        )
+        for i in range(10)
+    ]
+    renderer = LineProtocol()
+    expected = "\n".join(render_point(p) for p in points).encode()
+    assert renderer.render(points) == expected
+    assert renderer.render(points) == expected  # with warm caches

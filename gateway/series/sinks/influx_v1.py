@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from gateway.series.lineprotocol import render
+from gateway.series.lineprotocol import LineProtocol
 from gateway.series.point import Point
 from gateway.series.sinks.base import SinkUnavailable, classify_http
 from siteguard.config import InfluxConfig
@@ -16,6 +16,7 @@ class InfluxV1Sink:
     name = "influx_v1"
 
     def __init__(self, *, config: InfluxConfig) -> None:
+        self._lines = LineProtocol()
         params = {"db": config.database, "precision": "u"}
         auth = None
         if config.username:
@@ -27,7 +28,7 @@ class InfluxV1Sink:
 
     async def write(self, points: Sequence[Point]) -> None:
         try:
-            response = await self._client.post("/write", content=render(points))
+            response = await self._client.post("/write", content=self._lines.render(points))
         except httpx.HTTPError as exc:
             raise SinkUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code != 204:

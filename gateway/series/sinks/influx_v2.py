@@ -11,7 +11,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.domain.write_precision import WritePrecision
 from influxdb_client.rest import ApiException
 
-from gateway.series.lineprotocol import render
+from gateway.series.lineprotocol import LineProtocol
 from gateway.series.point import Point
 from gateway.series.sinks.base import SinkUnavailable, classify_http
 from siteguard.config import InfluxConfig
@@ -24,6 +24,7 @@ class InfluxV2Sink:
     name = "influx_v2"
 
     def __init__(self, *, config: InfluxConfig) -> None:
+        self._lines = LineProtocol()
         token = config.token.get_secret_value() if config.token else ""
         self._bucket = config.bucket
         self._org = config.org or "-"
@@ -38,7 +39,7 @@ class InfluxV2Sink:
         self._write_api = self._client.write_api(write_options=SYNCHRONOUS)
 
     async def write(self, points: Sequence[Point]) -> None:
-        body = render(points)
+        body = self._lines.render(points)
         await asyncio.to_thread(self._write, body)
 
     def _write(self, body: bytes) -> None:
