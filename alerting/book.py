@@ -26,12 +26,15 @@ from siteguard.ids import IdFactory
 
 Listener = Callable[[AlarmChange], None]
 HoldPolicy = Callable[[Alarm], bool]
+# Given an alarm that opened or escalated, the id of the ticket to open for it, or None.
+TicketPolicy = Callable[[Alarm], str | None]
 
 
 class AlarmBook:
-    def __init__(self, *, ids: IdFactory, hold: HoldPolicy) -> None:
+    def __init__(self, *, ids: IdFactory, hold: HoldPolicy, ticket: TicketPolicy) -> None:
         self._ids = ids
         self._hold = hold
+        self._ticket = ticket
         self._active: dict[str, Alarm] = {}  # identity -> alarm
         self._identity_of: dict[str, str] = {}  # alarm id -> identity
         self._by_building: dict[str, set[str]] = {}
@@ -98,7 +101,7 @@ class AlarmBook:
                 notified_ms=now,
             )
             held = self._hold(alarm)
-            alarm = msgspec.structs.replace(alarm, held=held)
+            alarm = msgspec.structs.replace(alarm, held=held, ticket_id=self._ticket(alarm))
             self._put(alarm)
             self._record(alarm, "opened", now, notify="hold" if held else "send")
             return alarm
@@ -113,6 +116,8 @@ class AlarmBook:
             peak=_max(current.peak, value),
             notified_ms=now if escalated else current.notified_ms,
         )
+        if escalated and alarm.ticket_id is None:
+            alarm = msgspec.structs.replace(alarm, ticket_id=self._ticket(alarm))
         self._put(alarm)
         if escalated:
             self._record(alarm, "escalated", now, notify="hold" if self._hold(alarm) else "send")
@@ -168,13 +173,6 @@ class AlarmBook:
         self._put(alarm)
         self._record(alarm, "reminder", now, notify="hold" if self._hold(alarm) else "send")
         return alarm
-
-    def attach_ticket(self, alarm: Alarm, ticket_id: str) -> Alarm:
-        """Link a ticket; part of the change that opened the alarm, not a change of its own."""
-        linked = msgspec.structs.replace(alarm, ticket_id=ticket_id)
-        if linked.active and self._active.get(linked.identity) is not None:
-            self._put(linked)
-        return linked
 
     # ---- internals --------------------------------------------------------------------
 

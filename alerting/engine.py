@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import msgspec
+
 from adapters.events import Event
 from alerting.book import AlarmBook
 from alerting.model import Alarm, AlarmChange, AlarmError, AlarmNotFound
@@ -17,6 +19,7 @@ from alerting.rules import compound, device, ebike, flapping, gas, smoke
 from alerting.rules.context import Context, TimerKey
 from alerting.scheduler import Scheduler
 from alerting.state import decode_state, encode_state
+from alerting.tickets import category_for
 from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
 from siteguard.ids import IdFactory
 
@@ -33,6 +36,12 @@ _TIMER_RULES: dict[str, Callable[[Context, str, str, int], None]] = {
 }
 
 
+class TicketRequest(msgspec.Struct, frozen=True, kw_only=True):
+    alarm: Alarm  # as it opened (or escalated), before the ticket id was set on it
+    ticket_id: str
+    category: str
+
+
 class Engine:
     def __init__(
         self,
@@ -42,7 +51,9 @@ class Engine:
         notify: NotifyConfig,
         ids: IdFactory,
     ) -> None:
-        self.book = AlarmBook(ids=ids, hold=self._holds)
+        self._ids = ids
+        self._tickets: list[TicketRequest] = []
+        self.book = AlarmBook(ids=ids, hold=self._holds, ticket=self._ticket_for)
         self.ctx = Context(
             book=self.book, timers=Scheduler(), rules=rules, devices=devices, notify=notify
         )
@@ -109,6 +120,11 @@ class Engine:
         dirty, self.ctx.dirty = self.ctx.dirty, set()
         return [(b, encode_state(self.ctx.buildings[b])) for b in sorted(dirty)]
 
+    def take_tickets(self) -> list[TicketRequest]:
+        """Tickets to open, one per alarm that called for one (its change carries the id)."""
+        tickets, self._tickets = self._tickets, []
+        return tickets
+
     def next_due(self) -> int | None:
         return self.ctx.timers.next_due()
 
@@ -155,6 +171,14 @@ class Engine:
             return True
         return flapping.holds(self.ctx, alarm.building_id, alarm.device_id, alarm.kind)
 
+    def _ticket_for(self, alarm: Alarm) -> str | None:
+        category = category_for(alarm)
+        if category is None:
+            return None
+        ticket_id = self._ids.new(alarm.updated_ms)
+        self._tickets.append(TicketRequest(alarm=alarm, ticket_id=ticket_id, category=category))
+        return ticket_id
+
     def _schedule_reminders(self, change: AlarmChange) -> None:
         alarm = change.alarm
         if change.action in ("opened", "escalated") and alarm.severity == "critical":
@@ -170,4 +194,4 @@ class Engine:
             self.ctx.timers.set(("remind", building_id, ident), next_due)
 
 
-__all__ = ["AlarmError", "AlarmNotFound", "Engine", "TimerKey"]
+__all__ = ["AlarmError", "AlarmNotFound", "Engine", "TicketRequest", "TimerKey"]

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.context import ApiContext
-from api.routers import alarms, buildings, devices, health
+from api.routers import alarms, buildings, devices, health, tickets, tokens
 from siteguard import __version__
 
 
@@ -22,4 +22,6 @@ def create_app(*, context: ApiContext) -> FastAPI:
     app.include_router(buildings.router)
     app.include_router(devices.router)
     app.include_router(alarms.router)
+    app.include_router(tickets.router)
+    app.include_router(tokens.router)
     return app

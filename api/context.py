@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from alerting.model import Alarm
+from alerting.tickets import Role
 from gateway.hub import EventHub
+from gateway.store.registry_rows import BuildingFields, DeviceFields
 from siteguard.clock import Clock
+
+T = TypeVar("T")
 
 
 class AlarmOperations(Protocol):
@@ -23,6 +27,31 @@ class AlarmOperations(Protocol):
     async def clear(self, alarm_id: str, *, note: str | None, by: str) -> Alarm: ...
 
 
+class TicketOperations(Protocol):
+    async def create(self, *, by: str, **fields: Any) -> dict[str, Any]: ...
+
+    async def transition(
+        self,
+        ticket_id: str,
+        *,
+        to: str,
+        note: str | None,
+        responsible: str | None,
+        role: Role,
+        by: str,
+        buildings: frozenset[str] | None,
+    ) -> dict[str, Any]: ...
+
+
+class RegistryOperations(Protocol):
+    async def put_building(self, building_id: str, fields: BuildingFields) -> bool: ...
+
+    async def put_device(self, device_id: str, fields: DeviceFields) -> bool: ...
+
+
+Write = Callable[[Callable[[Connection], T]], Awaitable[T]]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ApiContext:
     engine: Engine
@@ -32,4 +61,8 @@ class ApiContext:
     readiness: Callable[[], list[str]]
     render_metrics: Callable[[], bytes]
     alarms: AlarmOperations
+    tickets: TicketOperations
+    registry: RegistryOperations
+    # Runs a function in one transaction on the store's writer thread (tokens).
+    write: Callable[[Callable[[Connection], Any]], Awaitable[Any]]
     hub: EventHub

@@ -89,3 +89,75 @@ class AckRequest(BaseModel):
 class ClearRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: str | None = Field(default=None, max_length=2000)
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=128, description="who or what holds it")
+    role: Literal["admin", "duty", "manager"]
+    buildings: list[str] | None = Field(
+        default=None, description="managers only: the buildings in scope (empty: none)"
+    )
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    role: str
+    buildings: list[str] | None
+    created_at: str
+    revoked_at: str | None = None
+
+
+class NewToken(TokenOut):
+    token: str = Field(description="shown once; only its digest is stored")
+
+
+class TicketIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=300)
+    category: Literal["fire", "gas", "ebike", "device", "inspection"]
+    building_id: str
+    severity: Literal["info", "warning", "critical"] = "warning"
+    responsible: str | None = Field(default=None, max_length=200)
+    due_at: str | None = Field(default=None, description="RFC 3339; default: by category")
+    venue_type: str | None = Field(default=None, description="九小场所 and others, see docs")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: Literal["open", "assigned", "rectifying", "review", "closed"]
+    note: str | None = Field(default=None, max_length=2000)
+    responsible: str | None = Field(
+        default=None, max_length=200, description="with to=assigned: who is to rectify"
+    )
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    at: str
+    by: str
+    from_: str | None = Field(alias="from", serialization_alias="from")
+    to: str
+    note: str | None
+    escalation_level: int
+
+
+class TicketOut(BaseModel):
+    id: str
+    alarm_id: str | None
+    title: str
+    category: str
+    venue_type: str | None
+    severity: str
+    building_id: str
+    status: str
+    responsible: str
+    due_at: str
+    escalation_level: int = Field(description="0-4: 函告, 通报, 约谈, 曝光")
+    created_at: str
+    updated_at: str
+    closed_at: str | None
+    created_by: str
+    history: list[HistoryEntry]

@@ -1,13 +1,28 @@
-"""Operators' alarm commands, run in the pipeline's turn so that one writer changes alarms."""
+"""What people change through the API: alarms and tickets in the pipeline's turn (one
+writer), registry rows on the store's thread."""
 
 from __future__ import annotations
 
-from alerting.engine import Engine
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Connection
+
 from alerting.model import Alarm, AlarmNotFound
+from alerting.tickets import Role, Ticket, TicketEntry, TicketError, move
 from gateway.pipeline import Pipeline
+from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.store.alarms import load_alarm
+from gateway.store.db import UNAVAILABLE
+from gateway.store.registry_rows import BuildingFields, DeviceFields, upsert_building, upsert_device
+from gateway.store.tickets import histories, load_ticket, ticket_object
 from gateway.store.writer import StoreWriter
+from gateway.tickets import TicketDesk
+from gateway.turn import Turn
 from siteguard.clock import Clock
+from siteguard.ids import IdFactory
+
+T = TypeVar("T")
 
 
 class AlarmCommands:
@@ -17,7 +32,8 @@ class AlarmCommands:
         self._clock = clock
 
     async def acknowledge(self, alarm_id: str, *, verdict: str, note: str | None, by: str) -> Alarm:
-        async def command(engine: Engine) -> Alarm:
+        async def command(turn: Turn) -> Alarm:
+            engine = turn.engine
             target: Alarm | str = alarm_id
             if engine.book.by_id(alarm_id) is None:
                 # Not active: a cleared alarm can still be acknowledged, with a verdict.
@@ -31,7 +47,8 @@ class AlarmCommands:
         return await self._pipeline.execute(command)
 
     async def clear(self, alarm_id: str, *, note: str | None, by: str) -> Alarm:
-        async def command(engine: Engine) -> Alarm:
+        async def command(turn: Turn) -> Alarm:
+            engine = turn.engine
             if engine.book.by_id(alarm_id) is None:
                 known = await self._store.run_in_store(lambda conn: load_alarm(conn, alarm_id))
                 if known is None:
@@ -39,3 +56,134 @@ class AlarmCommands:
             return engine.clear(alarm_id, note=note, by=by, now=self._clock.now_ms())
 
         return await self._pipeline.execute(command)
+
+
+class StoreUnavailable(Exception):
+    """The database is down or still catching up on spooled writes; try again shortly."""
+
+    status = 503
+
+
+class TicketNotFound(TicketError):
+    status = 404
+
+
+class TicketCommands:
+    """Tickets opened and moved by people; run in the pipeline's turn (one writer)."""
+
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline,
+        store: StoreWriter,
+        desk: TicketDesk,
+        ids: IdFactory,
+        escalate_every_ms: int,
+    ) -> None:
+        self._pipeline = pipeline
+        self._store = store
+        self._desk = desk
+        self._ids = ids
+        self._every = escalate_every_ms
+
+    async def create(self, *, by: str, **fields: Any) -> dict[str, Any]:
+        async def command(turn: Turn) -> dict[str, Any]:
+            ticket, history = self._desk.open_by_hand(turn, by=by, **fields)
+            return ticket_object(ticket, history)
+
+        return await self._pipeline.execute(command)
+
+    async def transition(
+        self,
+        ticket_id: str,
+        *,
+        to: str,
+        note: str | None,
+        responsible: str | None,
+        role: Role,
+        by: str,
+        buildings: frozenset[str] | None,
+    ) -> dict[str, Any]:
+        async def command(turn: Turn) -> dict[str, Any]:
+            loaded = await self._read(lambda conn: load_ticket(conn, ticket_id))
+            if loaded is None or (buildings is not None and loaded[0].building_id not in buildings):
+                raise TicketNotFound(f"ticket {ticket_id!r} not found")
+            ticket, history = loaded
+            updated, entry = move(
+                ticket,
+                to,
+                role=role,
+                by=by,
+                note=note,
+                now=turn.now,
+                entry_id=self._ids.new(turn.now),
+                responsible=responsible,
+            )
+            return self._desk.record(turn, updated, history, entry, new=False, notify=None)
+
+        return await self._pipeline.execute(command)
+
+    async def escalate_overdue(self) -> int:
+        """Raise every overdue ticket to its level (the periodic scan)."""
+
+        async def command(turn: Turn) -> int:
+            def overdue(conn: Connection) -> list[tuple[Ticket, list[TicketEntry]]]:
+                tickets = TicketDesk.overdue(conn, now=turn.now, every_ms=self._every)
+                found = histories(conn, [t.id for t in tickets])
+                return [(t, found[t.id]) for t in tickets]
+
+            return self._desk.escalate_overdue(turn, await self._read(overdue))
+
+        return await self._pipeline.execute(command)
+
+    async def _read(self, fn: Callable[[Connection], T]) -> T:
+        if not self._store.available:
+            raise StoreUnavailable("the database is unavailable or catching up; try again")
+        try:
+            return await self._store.run_in_store(fn)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"the database is unavailable: {exc.orig}") from exc
+
+
+class RegistryCommands:
+    """Registry writes from the API: stored, then applied to ingest at once."""
+
+    def __init__(self, *, store: StoreWriter, registry: Registry, clock: Clock) -> None:
+        self._store = store
+        self._registry = registry
+        self._clock = clock
+
+    async def put_building(self, building_id: str, fields: BuildingFields) -> bool:
+        now = self._clock.now_ms()
+        created = await self._write(lambda conn: upsert_building(conn, building_id, fields, now))
+        self._registry.put_building(
+            BuildingInfo(
+                building_id=building_id,
+                name=fields.name,
+                community=fields.community,
+                property_company=fields.property_company,
+            )
+        )
+        return created
+
+    async def put_device(self, device_id: str, fields: DeviceFields) -> bool:
+        now = self._clock.now_ms()
+        created = await self._write(lambda conn: upsert_device(conn, device_id, fields, now))
+        self._registry.put_device(
+            DeviceInfo(
+                device_id=device_id,
+                device_type=fields.device_type,
+                building_id=fields.building_id,
+                imei=fields.imei,
+                dev_eui=fields.dev_eui,
+            )
+        )
+        return created
+
+    async def _write(self, fn: Callable[[Connection], T]) -> T:
+        if not self._store.available:
+            raise StoreUnavailable("the database is unavailable or catching up; try again")
+        try:
+            return await self._store.run_in_store(fn)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"the database is unavailable: {exc.orig}") from exc

@@ -101,6 +101,15 @@ class Metrics:
             "Notifications recorded but held back (fire inhibit, flapping)",
             registry=r,
         )
+        self.tickets_exported = Counter(
+            "siteguard_tickets_exported",
+            "Ticket changes delivered to the hazard system, by result (sent, retry, refused)",
+            ["result"],
+            registry=r,
+        )
+        self.tickets_escalated = Counter(
+            "siteguard_tickets_escalated", "Escalation steps of overdue tickets", registry=r
+        )
         self.mqtt_connected = Gauge(
             "siteguard_mqtt_connected", "1 while subscribed to the broker", registry=r
         )

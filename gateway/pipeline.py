@@ -26,19 +26,26 @@ from adapters.base import RawMessage, Rejection
 from adapters.events import Event
 from adapters.registry import AdapterRegistry
 from alerting.engine import Engine
-from alerting.model import AlarmChange
 from gateway.dedup import Deduplicator
 from gateway.hub import EventHub, HubEvent
 from gateway.metrics import Metrics
-from gateway.notify import Dispatcher, Notification
-from gateway.registry import DeviceInfo, Registry
+from gateway.notify import Dispatcher
+from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.series.point import Point, PointClock, event_point
 from gateway.series.writer import SeriesWriter
 from gateway.spool import SpoolFull
 from gateway.status import StatusTracker
-from gateway.store.alarms import alarm_row, history_row, notification_row
+from gateway.store.alarms import (
+    alarm_object,
+    alarm_row,
+    history_row,
+    notification_for,
+    notification_row,
+)
 from gateway.store.writer import StoreWriter
 from gateway.store.writeset import WriteSet
+from gateway.tickets import TicketDesk
+from gateway.turn import Turn
 from siteguard.clock import Clock
 from siteguard.config import DevicesConfig, IngestConfig
 from siteguard.ids import IdFactory
@@ -50,7 +57,7 @@ TELEMETRY_TYPES: Final = frozenset({"reading", "heartbeat"})
 
 _encode_json = msgspec.json.Encoder().encode
 T = TypeVar("T")
-Command = Callable[[Engine], Awaitable[Any]]
+Command = Callable[[Turn], Awaitable[Any]]
 
 
 class _Chunk:
@@ -72,6 +79,7 @@ class Pipeline:
         store: StoreWriter,
         series: SeriesWriter,
         engine: Engine,
+        tickets: TicketDesk,
         hub: EventHub,
         dispatcher: Dispatcher,
         metrics: Metrics,
@@ -87,6 +95,7 @@ class Pipeline:
         self._store = store
         self._series = series
         self._engine = engine
+        self._tickets = tickets
         self._hub = hub
         self._dispatcher = dispatcher
         self._metrics = metrics
@@ -125,9 +134,9 @@ class Pipeline:
 
     # ---- the loop ---------------------------------------------------------------------
 
-    async def execute(self, command: Callable[[Engine], Awaitable[T]]) -> T:
-        """Run ``command`` in the pipeline's turn; its alarm changes are committed and
-        announced before the result is returned (or its AlarmError raised)."""
+    async def execute(self, command: Callable[[Turn], Awaitable[T]]) -> T:
+        """Run ``command`` in the pipeline's turn; what it changes is committed and announced
+        before its result is returned (or its error raised, with nothing changed)."""
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._commands.append((command, done))
         self._wake.set()
@@ -155,6 +164,9 @@ class Pipeline:
         self._closing = True
         self._wake.set()
 
+    def new_turn(self) -> Turn:
+        return Turn(engine=self._engine, now=self._clock.now_ms())
+
     async def _tick(self) -> None:
         """Fire the rule engine's due timers (holds, leases, quiet periods, reminders)."""
         due = self._engine.next_due()
@@ -162,10 +174,9 @@ class Pipeline:
         if due is None or due > now:
             return
         self._engine.advance(now)
-        ws = WriteSet()
-        changes = self._collect(ws, now)
-        await self._commit(ws)
-        self._announce(changes)
+        turn = self.new_turn()
+        self._collect(turn)
+        await self._finish(turn)
 
     def _next_timer_s(self) -> float:
         due = self._engine.next_due()
@@ -174,24 +185,23 @@ class Pipeline:
         return min(1.0, max(0.0, (due - self._clock.now_ms()) / 1000))
 
     async def _run_command(self, command: Command, done: asyncio.Future[Any]) -> None:
+        turn = self.new_turn()
         try:
-            result = await command(self._engine)
+            result = await command(turn)
         except Exception as exc:  # noqa: BLE001 - handed to the caller, who decides
             self._engine.take_changes()  # a refused command changes nothing
+            self._engine.take_tickets()
             if not done.done():
                 done.set_exception(exc)
             return
-        ws = WriteSet()
-        changes = self._collect(ws, self._clock.now_ms())
-        await self._commit(ws)
-        self._announce(changes)
+        self._collect(turn)
+        await self._finish(turn)
         if not done.done():
             done.set_result(result)
 
     async def _handle(self, chunk: _Chunk) -> None:
-        ws, points, changes = self.process(chunk.messages)
-        await self._commit(ws)
-        self._announce(changes)
+        turn, points = self.process(chunk.messages)
+        await self._finish(turn)
         await self._series.wait_for_room()
         self._series.add(points, chunk.done)
         oldest = min(m.received_ms for m in chunk.messages)
@@ -200,74 +210,70 @@ class Pipeline:
         self._metrics.pipeline_latency.observe(lag)
         self._metrics.pipeline_pending.set(self._pending)
 
-    async def _commit(self, ws: WriteSet) -> None:
+    async def _finish(self, turn: Turn) -> None:
+        """Commit the turn, then announce it: nothing is told before it is durable."""
         while True:
             try:
-                await self._store.commit(ws)
+                await self._store.commit(turn.ws)
                 break
             except SpoolFull as exc:
                 log.error("database spool full, holding ingest: %s", exc)
                 self._metrics.db_spool_full.set(1)
                 await asyncio.sleep(1.0)
         self._metrics.db_spool_full.set(0)
+        for event in turn.events:
+            self._hub.publish(event)
+        self._dispatcher.enqueue(turn.notifications)
+        if turn.changes:
+            self._metrics.alarms_active.set(len(self._engine.book.all_active()))
 
-    def _collect(self, ws: WriteSet, now: int) -> list[AlarmChange]:
-        """Move the engine's changes and rule state into the write-set."""
+    def _collect(self, turn: Turn) -> None:
+        """Move the engine's alarm changes, tickets and rule state into the turn."""
+        ws, now = turn.ws, turn.now
         changes = self._engine.take_changes()
         alarms: dict[str, dict[str, Any]] = {}
         for change in changes:
             alarm = change.alarm
             alarms[alarm.id] = alarm_row(alarm)
             ws.alarm_history.append(history_row(change))
+            turn.events.append(
+                HubEvent(
+                    topic="alarm",
+                    id=change.id,
+                    building_id=alarm.building_id,
+                    data=alarm_object(alarm),
+                )
+            )
             if change.notify != "none":
-                ws.notifications.append(notification_row(change))
+                notification = notification_for(change)
+                ws.notifications.append(
+                    notification_row(notification, held=change.notify == "hold")
+                )
+                if change.notify == "send":
+                    turn.notifications.append(notification)
+                else:
+                    self._metrics.notifications_held.inc()
             if alarm.kind == "device_offline" and change.action == "opened" and alarm.device_id:
                 if self._status.mark_offline(alarm.device_id):
                     ws.statuses.append(self._status.row(alarm.device_id, now))
                 log.info("device %s offline (nothing heard within its lease)", alarm.device_id)
             self._metrics.alarm_changes.labels(alarm.kind, change.action).inc()
         ws.alarms = list(alarms.values())
+        turn.changes.extend(changes)
+        for request in self._engine.take_tickets():
+            self._tickets.open_for_alarm(turn, request)
         ws.rule_states = [
             {"building_id": b, "state": state.decode(), "updated_ms": now}
             for b, state in self._engine.take_states()
         ]
-        return changes
-
-    def _announce(self, changes: list[AlarmChange]) -> None:
-        """After the commit: tell the stream and the notifiers."""
-        if not changes:
-            return
-        to_send = []
-        for change in changes:
-            self._hub.publish(
-                HubEvent(
-                    topic="alarm",
-                    id=change.id,
-                    building_id=change.alarm.building_id,
-                    data=msgspec.structs.asdict(change.alarm),
-                )
-            )
-            if change.notify == "send":
-                to_send.append(
-                    Notification(
-                        id=change.id,
-                        reason=change.action,
-                        created_ms=change.at_ms,
-                        alarm=change.alarm,
-                    )
-                )
-            elif change.notify == "hold":
-                self._metrics.notifications_held.inc()
-        self._dispatcher.enqueue(to_send)
-        self._metrics.alarms_active.set(len(self._engine.book.all_active()))
 
     # ---- per message ------------------------------------------------------------------
 
-    def process(
-        self, messages: list[RawMessage]
-    ) -> tuple[WriteSet, list[Point], list[AlarmChange]]:
+    def process(self, messages: list[RawMessage]) -> tuple[Turn, list[Point]]:
         """Decode and apply ``messages`` in memory; return what must be made durable."""
-        ws = WriteSet()
+        now = messages[-1].received_ms if messages else self._clock.now_ms()
+        turn = Turn(engine=self._engine, now=now)
+        ws = turn.ws
         points: list[Point] = []
         sources: dict[str, int] = {}
         for message in messages:
@@ -282,9 +288,8 @@ class Pipeline:
             self._metrics.received.labels(source).inc(count)
         # Readings are keyed by (device, ms): keep the last of a batch, as the device page would.
         ws.readings = list({(r["device_id"], r["at_ms"]): r for r in ws.readings}.values())
-        now = messages[-1].received_ms if messages else self._clock.now_ms()
-        changes = self._collect(ws, now)
-        return ws, points, changes
+        self._collect(turn)
+        return turn, points
 
     def _accept(self, ws: WriteSet, points: list[Point], message: RawMessage, event: Event) -> None:
         device = self._registry.device(event.device_id)
@@ -362,7 +367,7 @@ class Pipeline:
                     "updated_ms": now,
                 }
             )
-            self._registry.put_building(event.building_id, None)
+            self._registry.put_building(BuildingInfo(building_id=event.building_id))
         ws.devices.append(
             {
                 "device_id": event.device_id,

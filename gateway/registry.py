@@ -14,6 +14,13 @@ from adapters.base import DeviceRef
 from gateway.store import schema
 
 
+class BuildingInfo(msgspec.Struct, frozen=True, kw_only=True):
+    building_id: str
+    name: str | None = None
+    community: str | None = None
+    property_company: str | None = None
+
+
 class DeviceInfo(msgspec.Struct, frozen=True, kw_only=True):
     device_id: str
     device_type: str
@@ -25,32 +32,49 @@ class DeviceInfo(msgspec.Struct, frozen=True, kw_only=True):
 class Registry:
     def __init__(self) -> None:
         self._devices: dict[str, DeviceInfo] = {}
-        self._communities: dict[str, str | None] = {}
+        self._buildings: dict[str, BuildingInfo] = {}
         self._identifiers: dict[str, str] = {}
+        self._seen_ms = 0  # the newest registry change loaded
 
     def load(self, conn: Connection) -> None:
-        for b in conn.execute(
-            sa.select(schema.buildings.c.building_id, schema.buildings.c.community)
-        ):
-            self._communities[b.building_id] = b.community
-        columns = schema.devices.c
-        query = sa.select(
-            columns.device_id,
-            columns.device_type,
-            columns.building_id,
-            columns.imei,
-            columns.dev_eui,
-        )
-        for d in conn.execute(query):
-            self.put_device(
-                DeviceInfo(
-                    device_id=d.device_id,
-                    device_type=d.device_type,
-                    building_id=d.building_id,
-                    imei=d.imei,
-                    dev_eui=d.dev_eui,
-                )
+        self.refresh(conn)
+
+    def refresh(self, conn: Connection) -> int:
+        """Load what changed in the store since the last call (the API, an import, another
+        process); return how many rows."""
+        b, d = schema.buildings.c, schema.devices.c
+        since = self._seen_ms
+        count = 0
+        buildings = sa.select(b.building_id, b.name, b.community, b.property_company, b.updated_ms)
+        # ">=": a row written in the same millisecond as the last one seen may have committed
+        # after it was read; re-reading an unchanged row costs nothing and is not counted.
+        for row in conn.execute(buildings.where(b.updated_ms >= since)):
+            info = BuildingInfo(
+                building_id=row.building_id,
+                name=row.name,
+                community=row.community,
+                property_company=row.property_company,
             )
+            if self._buildings.get(info.building_id) != info:
+                self.put_building(info)
+                count += 1
+            self._seen_ms = max(self._seen_ms, row.updated_ms)
+        devices = sa.select(
+            d.device_id, d.device_type, d.building_id, d.imei, d.dev_eui, d.updated_ms
+        )
+        for dev in conn.execute(devices.where(d.updated_ms >= since)):
+            device = DeviceInfo(
+                device_id=dev.device_id,
+                device_type=dev.device_type,
+                building_id=dev.building_id,
+                imei=dev.imei,
+                dev_eui=dev.dev_eui,
+            )
+            if self._devices.get(device.device_id) != device:
+                self.put_device(device)
+                count += 1
+            self._seen_ms = max(self._seen_ms, dev.updated_ms)
+        return count
 
     def __len__(self) -> int:
         return len(self._devices)
@@ -59,13 +83,17 @@ class Registry:
         return self._devices.get(device_id)
 
     def has_building(self, building_id: str) -> bool:
-        return building_id in self._communities
+        return building_id in self._buildings
+
+    def building(self, building_id: str) -> BuildingInfo | None:
+        return self._buildings.get(building_id)
 
     def community(self, building_id: str) -> str | None:
-        return self._communities.get(building_id)
+        info = self._buildings.get(building_id)
+        return None if info is None else info.community
 
-    def put_building(self, building_id: str, community: str | None) -> None:
-        self._communities[building_id] = community
+    def put_building(self, info: BuildingInfo) -> None:
+        self._buildings[info.building_id] = info
 
     def put_device(self, info: DeviceInfo) -> None:
         old = self._devices.get(info.device_id)

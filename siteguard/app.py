@@ -24,8 +24,9 @@ from sqlalchemy.engine import Connection, Engine
 from adapters.registry import default_registry
 from alerting.engine import Engine as RuleEngine
 from api import ApiContext, create_app
-from gateway.commands import AlarmCommands
+from gateway.commands import AlarmCommands, RegistryCommands, StoreUnavailable, TicketCommands
 from gateway.dedup import Deduplicator
+from gateway.export import TicketExporter
 from gateway.hub import EventHub
 from gateway.ingest import MqttIngest, quiet_noack
 from gateway.metrics import Metrics
@@ -41,6 +42,7 @@ from gateway.store.alarms import active_alarms
 from gateway.store.db import UNAVAILABLE, create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
+from gateway.tickets import TicketDesk
 from siteguard.clock import Clock, SystemClock
 from siteguard.config import ConfigError, Settings
 from siteguard.ids import IdFactory
@@ -48,6 +50,7 @@ from siteguard.ids import IdFactory
 log = logging.getLogger(__name__)
 
 _HOUSEKEEPING_S = 60.0
+_REGISTRY_REFRESH_S = 2.0
 
 
 class _Server(uvicorn.Server):
@@ -67,6 +70,9 @@ class _Parts:
     series: SeriesWriter
     pipeline: Pipeline
     dispatcher: Dispatcher
+    registry: Registry
+    ticket_commands: TicketCommands
+    exporter: TicketExporter | None
     ingest: MqttIngest
     server: uvicorn.Server
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -136,6 +142,7 @@ class Service:
             len(pending),
         )
         hub = self.hub
+        desk = TicketDesk(config=s.tickets, registry=registry, ids=self.ids)
         dispatcher = Dispatcher(
             notifiers=[LogNotifier()], store=store, metrics=self.metrics, clock=self.clock
         )
@@ -163,6 +170,7 @@ class Service:
             store=store,
             series=series,
             engine=rules,
+            tickets=desk,
             hub=hub,
             dispatcher=dispatcher,
             metrics=self.metrics,
@@ -177,6 +185,25 @@ class Service:
             clock=self.clock,
             metrics=self.metrics,
         )
+
+        ticket_commands = TicketCommands(
+            pipeline=pipeline,
+            store=store,
+            desk=desk,
+            ids=self.ids,
+            escalate_every_ms=s.tickets.escalate_every_s * 1000,
+        )
+        exporter = None
+        if s.tickets.export_url:
+            token = s.tickets.export_token
+            exporter = TicketExporter(
+                url=s.tickets.export_url,
+                token=token.get_secret_value() if token else None,
+                timeout_s=s.tickets.export_timeout_s,
+                store=store,
+                metrics=self.metrics,
+                clock=self.clock,
+            )
 
         def readiness() -> list[str]:
             problems = []
@@ -194,6 +221,9 @@ class Service:
                 readiness=readiness,
                 render_metrics=self.metrics.render,
                 alarms=AlarmCommands(pipeline=pipeline, store=store, clock=self.clock),
+                tickets=ticket_commands,
+                registry=RegistryCommands(store=store, registry=registry, clock=self.clock),
+                write=store.run_in_store,
                 hub=hub,
             )
         )
@@ -215,6 +245,9 @@ class Service:
             series=series,
             pipeline=pipeline,
             dispatcher=dispatcher,
+            registry=registry,
+            ticket_commands=ticket_commands,
+            exporter=exporter,
             ingest=ingest,
             server=server,
         )
@@ -234,8 +267,11 @@ class Service:
         tasks["ingest"] = asyncio.create_task(parts.ingest.run(), name="ingest")
         tasks["status"] = asyncio.create_task(self._status_loop(parts), name="status")
         tasks["housekeeping"] = asyncio.create_task(
-            self._housekeeping_loop(parts.store), name="housekeeping"
+            self._housekeeping_loop(parts), name="housekeeping"
         )
+        tasks["escalation"] = asyncio.create_task(self._escalation_loop(parts), name="escalation")
+        if parts.exporter is not None:
+            tasks["export"] = asyncio.create_task(parts.exporter.run(), name="export")
         self.ready.set()
 
     async def _shutdown(self, parts: _Parts) -> None:
@@ -250,8 +286,9 @@ class Service:
         await asyncio.sleep(0.05)  # let the PUBACKs of the last batches reach the socket
         await parts.ingest.close()
         await _finish(tasks["ingest"], cancel=True)
-        for name in ("status", "housekeeping"):
-            await _finish(tasks[name], cancel=True)
+        for name in ("status", "housekeeping", "escalation", "export"):
+            if name in tasks:
+                await _finish(tasks[name], cancel=True)
         await self._flush_status(parts.store, parts.status)
         await parts.dispatcher.flush()
         await _finish(tasks["notify"], cancel=True)
@@ -334,14 +371,35 @@ class Service:
             log.warning("status flush failed, will retry: %s", exc.orig)
             status.mark_dirty([row["b_device_id"] for row in rows])
 
-    async def _housekeeping_loop(self, store: StoreWriter) -> None:
+    async def _housekeeping_loop(self, parts: _Parts) -> None:
+        """Pick up registry changes made elsewhere (an import) every few seconds; prune every
+        minute."""
+        loop = asyncio.get_running_loop()
+        pruned = loop.time()
         while True:
-            await asyncio.sleep(_HOUSEKEEPING_S)
-            if store.available:
-                try:
-                    await store.run_in_store(self._prune)
-                except UNAVAILABLE as exc:
-                    log.warning("housekeeping skipped: %s", exc.orig)
+            await asyncio.sleep(_REGISTRY_REFRESH_S)
+            if not parts.store.available:
+                continue
+            try:
+                changed = await parts.store.run_in_store(parts.registry.refresh)
+                if changed:
+                    log.info("registry: %d buildings or devices changed", changed)
+                if loop.time() - pruned >= _HOUSEKEEPING_S:
+                    pruned = loop.time()
+                    await parts.store.run_in_store(self._prune)
+            except UNAVAILABLE as exc:
+                log.warning("housekeeping skipped: %s", exc.orig)
+
+    async def _escalation_loop(self, parts: _Parts) -> None:
+        while True:
+            await asyncio.sleep(self.settings.tickets.scan_s)
+            try:
+                raised = await parts.ticket_commands.escalate_overdue()
+            except StoreUnavailable:
+                continue
+            if raised:
+                self.metrics.tickets_escalated.inc(raised)
+                log.info("escalated %d overdue ticket steps", raised)
 
     def _prune(self, conn: Connection) -> None:
         now = self.clock.now_ms()

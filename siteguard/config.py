@@ -31,7 +31,7 @@ ENV_PREFIX = "SITEGUARD_"
 NON_CONFIG_ENV = frozenset({"SITEGUARD_CONFIG", "SITEGUARD_REQUIRE_SERVICES"})
 
 
-_SECRET_KEYS = frozenset({"password", "token", "admin_token"})
+_SECRET_KEYS = frozenset({"password", "token", "admin_token", "export_token"})
 
 
 class ConfigError(Exception):
@@ -306,6 +306,45 @@ class NotifyConfig(Section):
     )
 
 
+class TicketDue(Section):
+    fire: int = Field(default=86400, ge=60, description="fire hazards: rectify within a day")
+    gas: int = Field(default=86400, ge=60, description="gas hazards: within a day")
+    ebike: int = Field(default=3 * 86400, ge=60, description="e-bike hotspots: three days")
+    device: int = Field(default=3 * 86400, ge=60, description="device faults: three days")
+    inspection: int = Field(default=7 * 86400, ge=60, description="found by inspection: a week")
+
+
+class TicketResponsible(Section):
+    fire: str = Field(default="公共安全办", description="public safety office")
+    gas: str = Field(default="公共安全办", description="public safety office")
+    ebike: str = Field(
+        default="", description="empty: the building's property company (物业), from the registry"
+    )
+    device: str = Field(default="设备维保单位", description="the devices' maintenance contractor")
+    inspection: str = Field(default="公共安全办", description="when a request names none")
+
+
+class TicketsConfig(Section):
+    escalate_every_s: int = Field(
+        default=86400,
+        ge=1,
+        description="one escalation level (函告, 通报, 约谈, 曝光) per this much time overdue",
+    )
+    scan_s: float = Field(default=10.0, gt=0, description="how often overdue tickets are checked")
+    due_s: TicketDue = TicketDue()
+    responsible: TicketResponsible = TicketResponsible()
+    export_url: str = Field(default="", description="the district hazard system; empty = no export")
+    export_token: SecretStr | None = Field(default=None, description="bearer token for export_url")
+    export_timeout_s: float = Field(default=10.0, gt=0, description="per delivery")
+
+    @field_validator("export_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL, or empty")
+        return value
+
+
 class LogConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="log level"
@@ -334,6 +373,7 @@ class Settings(BaseSettings):
     devices: DevicesConfig = DevicesConfig()
     alerting: AlertingConfig = AlertingConfig()
     notify: NotifyConfig = NotifyConfig()
+    tickets: TicketsConfig = TicketsConfig()
     log: LogConfig = LogConfig()
 
     @classmethod

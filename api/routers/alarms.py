@@ -9,12 +9,11 @@ from fastapi import APIRouter, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
 from alerting.model import KINDS, Alarm, AlarmError
-from api.auth import Context, CurrentPrincipal, Principal
+from api.auth import Context, CurrentPrincipal, Operator, Principal
 from api.routers.common import PagingParams, not_found, scoped
 from api.schemas import AckRequest, AlarmOut, ClearRequest, Page
-from api.timefmt import rfc3339
 from gateway.store import schema
-from gateway.store.alarms import alarm_from_row
+from gateway.store.alarms import alarm_from_row, alarm_object
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
 
@@ -22,28 +21,7 @@ _SEVERITY_ORDER = sa.case({"critical": 0, "warning": 1, "info": 2}, value=schema
 
 
 def alarm_out(alarm: Alarm) -> AlarmOut:
-    return AlarmOut(
-        id=alarm.id,
-        kind=alarm.kind,
-        severity=alarm.severity,  # type: ignore[arg-type]
-        status=alarm.status,  # type: ignore[arg-type]
-        building_id=alarm.building_id,
-        device_id=alarm.device_id,
-        device_ids=list(alarm.device_ids),
-        opened_at=rfc3339(alarm.opened_ms) or "",
-        updated_at=rfc3339(alarm.updated_ms) or "",
-        acknowledged_at=rfc3339(alarm.acknowledged_ms),
-        cleared_at=rfc3339(alarm.cleared_ms),
-        count=alarm.count,
-        ticket_id=alarm.ticket_id,
-        latched=alarm.latched,
-        acknowledged_by=alarm.acknowledged_by,
-        verdict=alarm.verdict,
-        ack_note=alarm.ack_note,
-        cleared_by=alarm.cleared_by,
-        clear_note=alarm.clear_note,
-        peak=alarm.peak,
-    )
+    return AlarmOut(**alarm_object(alarm))
 
 
 @router.get("", response_model=Page[AlarmOut])
@@ -83,9 +61,7 @@ def get_alarm(alarm_id: str, ctx: Context, who: CurrentPrincipal) -> AlarmOut:
 
 
 @router.post("/{alarm_id}/ack", response_model=AlarmOut)
-async def acknowledge(
-    alarm_id: str, body: AckRequest, ctx: Context, who: CurrentPrincipal
-) -> AlarmOut:
+async def acknowledge(alarm_id: str, body: AckRequest, ctx: Context, who: Operator) -> AlarmOut:
     """Acknowledge with a verdict; stops the reminders of a critical alarm."""
     await run_in_threadpool(_visible, ctx, who, alarm_id)
     try:
@@ -99,7 +75,7 @@ async def acknowledge(
 
 @router.post("/{alarm_id}/clear", response_model=AlarmOut)
 async def clear(
-    alarm_id: str, ctx: Context, who: CurrentPrincipal, body: ClearRequest | None = None
+    alarm_id: str, ctx: Context, who: Operator, body: ClearRequest | None = None
 ) -> AlarmOut:
     """Clear a latched alarm (fire, compound, critical gas); 409 for any other."""
     await run_in_threadpool(_visible, ctx, who, alarm_id)

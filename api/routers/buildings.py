@@ -1,22 +1,24 @@
-"""Buildings in the token's scope."""
+"""Buildings: those in the token's scope, one building, and the registry's create-or-update."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from fastapi import APIRouter
+from typing import Any
 
-from api.auth import Context, CurrentPrincipal
-from api.routers.common import PagingParams, scoped
+import sqlalchemy as sa
+from fastapi import APIRouter, HTTPException, Response, status
+
+from api.auth import Admin, Context, CurrentPrincipal
+from api.routers.common import PagingParams, not_found, scoped, unavailable
 from api.schemas import Building, Page
+from gateway.commands import StoreUnavailable
 from gateway.store import schema
+from gateway.store.registry_rows import BuildingFields, RegistryError, check_id
 
 router = APIRouter(prefix="/api/v1/buildings", tags=["buildings"])
 
 
-@router.get("", response_model=Page[Building])
-def list_buildings(ctx: Context, who: CurrentPrincipal, paging: PagingParams) -> Page[Building]:
+def _query() -> sa.Select[Any]:
     b, d, a = schema.buildings, schema.devices, schema.alarms
-    where = scoped(b.c.building_id, who)
     device_count = (
         sa.select(sa.func.count())
         .where(d.c.building_id == b.c.building_id)
@@ -29,27 +31,62 @@ def list_buildings(ctx: Context, who: CurrentPrincipal, paging: PagingParams) ->
         .scalar_subquery()
         .label("active_alarms")
     )
-    query = (
-        sa.select(b, device_count, active_alarms)
-        .where(where)
-        .order_by(b.c.building_id)
-        .limit(paging.limit)
-        .offset(paging.offset)
+    return sa.select(b, device_count, active_alarms)
+
+
+def _building(row: Any) -> Building:
+    return Building(
+        building_id=row.building_id,
+        name=row.name,
+        community=row.community,
+        address=row.address,
+        property_company=row.property_company,
+        manager_contact=row.manager_contact,
+        device_count=row.device_count,
+        active_alarms=row.active_alarms,
     )
+
+
+@router.get("", response_model=Page[Building])
+def list_buildings(ctx: Context, who: CurrentPrincipal, paging: PagingParams) -> Page[Building]:
+    b = schema.buildings
+    where = scoped(b.c.building_id, who)
     with ctx.engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(b).where(where)).scalar_one()
-        rows = conn.execute(query).all()
-    items = [
-        Building(
-            building_id=row.building_id,
-            name=row.name,
-            community=row.community,
-            address=row.address,
-            property_company=row.property_company,
-            manager_contact=row.manager_contact,
-            device_count=row.device_count,
-            active_alarms=row.active_alarms,
-        )
-        for row in rows
-    ]
-    return Page[Building](items=items, total=total)
+        rows = conn.execute(
+            _query()
+            .where(where)
+            .order_by(b.c.building_id)
+            .limit(paging.limit)
+            .offset(paging.offset)
+        ).all()
+    return Page[Building](items=[_building(row) for row in rows], total=total)
+
+
+@router.get("/{building_id}", response_model=Building)
+def get_building(building_id: str, ctx: Context, who: CurrentPrincipal) -> Building:
+    b = schema.buildings
+    with ctx.engine.connect() as conn:
+        row = conn.execute(_query().where(b.c.building_id == building_id)).one_or_none()
+    if row is None or not who.sees(building_id):
+        raise not_found(f"building {building_id!r}")
+    return _building(row)
+
+
+@router.put("/{building_id}", response_model=Building)
+async def put_building(
+    building_id: str, body: BuildingFields, ctx: Context, who: Admin, response: Response
+) -> Building:
+    """Create or update a building (the registry); ingest uses it at once."""
+    try:
+        check_id(building_id, "building_id")
+        created = await ctx.registry.put_building(building_id, body)
+    except RegistryError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    except StoreUnavailable as exc:
+        raise unavailable(exc) from exc
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    b = schema.buildings
+    with ctx.engine.connect() as conn:
+        row = conn.execute(_query().where(b.c.building_id == building_id)).one()
+    return _building(row)

@@ -33,3 +33,7 @@ def scoped(column: sa.ColumnElement[str], principal: Principal) -> sa.ColumnElem
 def not_found(what: str) -> HTTPException:
     # The same answer whether the resource is missing or outside the token's scope.
     return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")
+
+
+def unavailable(exc: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))

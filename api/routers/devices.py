@@ -6,13 +6,15 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 import sqlalchemy as sa
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from api.auth import Context, CurrentPrincipal
-from api.routers.common import PagingParams, not_found, scoped
+from api.auth import Admin, Context, CurrentPrincipal
+from api.routers.common import PagingParams, not_found, scoped, unavailable
 from api.schemas import Device, DeviceDetail, Page, Reading
-from api.timefmt import rfc3339
+from gateway.commands import StoreUnavailable
 from gateway.store import schema
+from gateway.store.registry_rows import DeviceFields, RegistryError, check_id
+from siteguard.timefmt import rfc3339
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
@@ -99,3 +101,19 @@ def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDet
             Reading(at=rfc3339(x.at_ms) or "", **msgspec.json.decode(x.data)) for x in readings
         ],
     )
+
+
+@router.put("/{device_id}", response_model=DeviceDetail)
+async def put_device(
+    device_id: str, body: DeviceFields, ctx: Context, who: Admin, response: Response
+) -> DeviceDetail:
+    """Create or update a device (the registry); ingest uses it at once, no restart."""
+    try:
+        check_id(device_id, "device_id")
+        created = await ctx.registry.put_device(device_id, body)
+    except RegistryError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    except StoreUnavailable as exc:
+        raise unavailable(exc) from exc
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return get_device(device_id, ctx, who)

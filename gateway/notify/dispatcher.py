@@ -21,9 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.metrics import Metrics
-from gateway.notify.base import Notification, Notifier
+from gateway.notify.base import Notification, Notifier, decode_notification
 from gateway.store import schema
-from gateway.store.alarms import alarm_from_row
 from gateway.store.db import UNAVAILABLE
 from gateway.store.writer import StoreWriter
 from siteguard.clock import Clock
@@ -111,19 +110,11 @@ class Dispatcher:
 
     @staticmethod
     def load_pending(conn: Connection) -> list[Notification]:
-        n, a = schema.notifications, schema.alarms
+        n = schema.notifications
         rows = conn.execute(
-            sa.select(n.c.id, n.c.reason, n.c.created_ms, a)
-            .join(a, a.c.id == n.c.alarm_id)
-            .where(n.c.status == "pending")
-            .order_by(n.c.created_ms, n.c.id)
+            sa.select(n.c.payload).where(n.c.status == "pending").order_by(n.c.created_ms, n.c.id)
         )
-        return [
-            Notification(
-                id=row.id, reason=row.reason, created_ms=row.created_ms, alarm=alarm_from_row(row)
-            )
-            for row in rows
-        ]
+        return [decode_notification(row.payload) for row in rows]
 
     # ---- workers ----------------------------------------------------------------------
 
@@ -145,11 +136,12 @@ class Dispatcher:
                 state["error"] = f"{notifier.name}: {type(exc).__name__}: {exc}"[:500]
                 self._metrics.notifications.labels(notifier.name, "failed").inc()
                 log.warning(
-                    "notify %s failed (attempt %d/%d) for alarm %s: %s",
+                    "notify %s failed (attempt %d/%d) for %s %s: %s",
                     notifier.name,
                     attempt,
                     self._max_attempts,
-                    notification.alarm.id,
+                    notification.subject,
+                    notification.id,
                     exc,
                 )
                 if attempt == self._max_attempts:

@@ -6,23 +6,25 @@ import logging
 
 from gateway.notify.base import Notification
 
-log = logging.getLogger("siteguard.alarms")
+log = logging.getLogger("siteguard.notify")
 
 
 class LogNotifier:
     name = "log"
 
     async def send(self, notification: Notification) -> None:
-        alarm = notification.alarm
-        level = logging.WARNING if alarm.severity == "critical" else logging.INFO
-        log.log(
-            level,
-            "ALARM %s %s %s building=%s devices=%s count=%d id=%s",
-            notification.reason,
-            alarm.severity,
-            alarm.kind,
-            alarm.building_id,
-            ",".join(alarm.device_ids),
-            alarm.count,
-            alarm.id,
-        )
+        alarm, ticket = notification.alarm, notification.ticket
+        if alarm is not None:
+            level = logging.WARNING if alarm.severity == "critical" else logging.INFO
+            log.log(
+                level,
+                "ALARM %s %s %s building=%s devices=%s count=%d id=%s",
+                notification.reason, alarm.severity, alarm.kind, alarm.building_id,
+                ",".join(alarm.device_ids), alarm.count, alarm.id,
+            )  # fmt: skip
+        elif ticket is not None:
+            log.warning(
+                "TICKET %s %s building=%s status=%s level=%d responsible=%s id=%s",
+                notification.reason, ticket.category, ticket.building_id, ticket.status,
+                ticket.escalation_level, ticket.responsible, ticket.id,
+            )  # fmt: skip

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from alerting.model import Alarm, AlarmChange
+from gateway.notify.base import Notification, encode_notification
 from gateway.store import schema
+from siteguard.timefmt import rfc3339
 
 _json = msgspec.json.Encoder()
 _ids = msgspec.json.Decoder(tuple[str, ...])
@@ -48,19 +50,28 @@ def history_row(change: AlarmChange) -> dict[str, Any]:
     }
 
 
-def notification_row(change: AlarmChange) -> dict[str, Any]:
-    alarm = change.alarm
+def notification_for(change: AlarmChange) -> Notification:
+    # One notification per change at most: the change's id will do for it.
+    return Notification(
+        id=change.id, reason=change.action, created_ms=change.at_ms, alarm=change.alarm
+    )
+
+
+def notification_row(notification: Notification, *, held: bool = False) -> dict[str, Any]:
+    alarm, ticket = notification.alarm, notification.ticket
     return {
-        "id": change.id,  # one notification per change at most: the change id will do
-        "alarm_id": alarm.id,
-        "reason": change.action,
-        "building_id": alarm.building_id,
-        "kind": alarm.kind,
-        "severity": alarm.severity,
-        "created_ms": change.at_ms,
-        "status": "pending" if change.notify == "send" else "held",
+        "id": notification.id,
+        "subject": notification.subject,
+        "alarm_id": alarm.id if alarm else None,
+        "ticket_id": ticket.id if ticket else None,
+        "reason": notification.reason,
+        "building_id": notification.building_id,
+        "kind": alarm.kind if alarm else (ticket.category if ticket else ""),
+        "severity": notification.severity,
+        "created_ms": notification.created_ms,
+        "status": "held" if held else "pending",
         "attempts": 0,
-        "payload": _json.encode(alarm).decode(),
+        "payload": encode_notification(notification).decode(),
     }
 
 
@@ -72,3 +83,29 @@ def load_alarm(conn: Connection, alarm_id: str) -> Alarm | None:
 def active_alarms(conn: Connection) -> list[Alarm]:
     rows = conn.execute(sa.select(schema.alarms).where(schema.alarms.c.status == "active"))
     return [alarm_from_row(row) for row in rows]
+
+
+def alarm_object(alarm: Alarm) -> dict[str, Any]:
+    """The alarm as the API and the stream show it (contract section 4)."""
+    return {
+        "id": alarm.id,
+        "kind": alarm.kind,
+        "severity": alarm.severity,
+        "status": alarm.status,
+        "building_id": alarm.building_id,
+        "device_id": alarm.device_id,
+        "device_ids": list(alarm.device_ids),
+        "opened_at": rfc3339(alarm.opened_ms),
+        "updated_at": rfc3339(alarm.updated_ms),
+        "acknowledged_at": rfc3339(alarm.acknowledged_ms),
+        "cleared_at": rfc3339(alarm.cleared_ms),
+        "count": alarm.count,
+        "ticket_id": alarm.ticket_id,
+        "latched": alarm.latched,
+        "acknowledged_by": alarm.acknowledged_by,
+        "verdict": alarm.verdict,
+        "ack_note": alarm.ack_note,
+        "cleared_by": alarm.cleared_by,
+        "clear_note": alarm.clear_note,
+        "peak": alarm.peak,
+    }

@@ -177,7 +177,9 @@ notifications = sa.Table(
     "notifications",
     metadata,
     sa.Column("id", Ulid, primary_key=True),
-    sa.Column("alarm_id", Ulid, nullable=False, index=True),
+    sa.Column("subject", sa.String(16), nullable=False, server_default="alarm"),  # or "ticket"
+    sa.Column("alarm_id", Ulid, index=True),
+    sa.Column("ticket_id", Ulid, index=True),
     sa.Column("reason", sa.String(16), nullable=False),
     sa.Column("building_id", Id, nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),
@@ -198,4 +200,69 @@ rule_states = sa.Table(
     sa.Column("building_id", Id, primary_key=True),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("updated_ms", Ms, nullable=False),
+)
+
+# Bearer tokens, stored as SHA-256 digests only (the token itself is shown once, at creation).
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("buildings", sa.Text),  # JSON list for managers; NULL: every building
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_ms", Ms, nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("revoked_ms", Ms),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    # At most one ticket per alarm, whatever retries, restarts or replays do.
+    sa.Column("alarm_id", Ulid, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("venue_type", sa.String(32)),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("building_id", Id, nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("responsible", sa.Text, nullable=False),
+    sa.Column("due_ms", Ms, nullable=False),
+    sa.Column("escalation_level", sa.Integer, nullable=False),
+    sa.Column("created_ms", Ms, nullable=False),
+    sa.Column("updated_ms", Ms, nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("closed_ms", Ms),
+    sa.Index("ix_tickets_status_due", "status", "due_ms"),
+)
+
+ticket_history = sa.Table(
+    "ticket_history",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("ticket_id", Ulid, nullable=False, index=True),
+    sa.Column("at_ms", Ms, nullable=False),
+    sa.Column("by", sa.String(128), nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("escalation_level", sa.Integer, nullable=False),
+)
+
+# Ticket changes for the district's hazard system, written with the change itself and
+# delivered in order; the id is the idempotency key the receiver dedupes by.
+ticket_outbox = sa.Table(
+    "ticket_outbox",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("ticket_id", Ulid, nullable=False),
+    sa.Column("created_ms", Ms, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("sent_ms", Ms),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_ticket_outbox_status", "status", "id"),
 )

@@ -1,4 +1,8 @@
-"""The statement that writes device status (flushes, and offline marks in write-sets)."""
+"""The statement that writes device status (flushes, and offline marks in write-sets).
+
+It leaves ``updated_ms`` alone: that column dates registry changes, which running gateways
+pick up (``Registry.refresh``), and status flushes are not registry changes.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,5 @@ STATUS_UPDATE = BulkStatement(
         rssi=sa.bindparam("rssi"),
         fw=sa.bindparam("fw"),
         online=sa.bindparam("online"),
-        updated_ms=sa.bindparam("updated_ms"),
     )
 )

@@ -34,6 +34,10 @@ class WriteSet(msgspec.Struct, kw_only=True):
     # Device status written with the batch rather than the next flush (a device going
     # offline: its alarm and its flag appear together).
     statuses: list[Row] = msgspec.field(default_factory=list)
+    tickets_new: list[Row] = msgspec.field(default_factory=list)  # insert-if-absent (id, alarm)
+    tickets: list[Row] = msgspec.field(default_factory=list)  # updates: latest state per id
+    ticket_history: list[Row] = msgspec.field(default_factory=list)
+    ticket_outbox: list[Row] = msgspec.field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in self.__struct_fields__)
@@ -48,7 +52,11 @@ _TABLES: tuple[tuple[str, sa.Table], ...] = (
     ("dead_letters", schema.dead_letters),
     ("alarm_history", schema.alarm_history),
     ("notifications", schema.notifications),
+    ("tickets_new", schema.tickets),
+    ("ticket_history", schema.ticket_history),
+    ("ticket_outbox", schema.ticket_outbox),
 )
+_TICKET_COLUMNS = [c.name for c in schema.tickets.columns if c.name != "id"]
 _ALARM_COLUMNS = [c.name for c in schema.alarms.columns if c.name != "id"]
 
 
@@ -66,6 +74,9 @@ def apply_writeset(conn: Connection, ws: WriteSet) -> None:
     # batch must reach the one-active-per-identity index in that order.
     for row in ws.alarms:
         conn.execute(upsert(conn, schema.alarms, ["id"], _ALARM_COLUMNS), row)
+    if ws.tickets:
+        latest = list({row["id"]: row for row in ws.tickets}.values())
+        conn.execute(upsert(conn, schema.tickets, ["id"], _TICKET_COLUMNS), latest)
     if ws.statuses:
         STATUS_UPDATE.executemany(conn, ws.statuses)
     if ws.rule_states:

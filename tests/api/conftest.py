@@ -12,9 +12,14 @@ from fastapi.testclient import TestClient
 
 from alerting.model import Alarm, AlarmError
 from api import ApiContext, create_app
+from gateway.commands import RegistryCommands
 from gateway.hub import EventHub
+from gateway.metrics import Metrics
+from gateway.registry import Registry
+from gateway.spool import Spool
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
+from gateway.store.writer import StoreWriter
 from siteguard.clock import FakeClock
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
@@ -41,23 +46,65 @@ class FakeAlarmOperations:
         return self.result
 
 
+class FakeTicketOperations:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.result: dict[str, Any] | Exception = {}
+
+    async def create(self, *, by: str, **fields: Any) -> dict[str, Any]:
+        return self._answer("create", by=by, **fields)
+
+    async def transition(self, ticket_id: str, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("transition", ticket_id=ticket_id, **kwargs)
+
+    def _answer(self, what: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append((what, kwargs))
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
 class Api:
+    """The API over a real store (writer thread, registry commands); alarm and ticket
+    commands, which need the pipeline, are fakes here and real in tests/e2e."""
+
     def __init__(self, tmp_path: Path) -> None:
         self.engine = create_engine(f"sqlite:///{tmp_path / 'api.db'}")
         upgrade(self.engine)
         self.problems: list[str] = []
         self.alarms = FakeAlarmOperations()
+        self.tickets = FakeTicketOperations()
+        self.clock = FakeClock()
+        self.registry = Registry()
+        self.spool = Spool(directory=tmp_path / "spool", max_bytes=10**6)
+        self.store = StoreWriter(
+            engine=self.engine,
+            spool=self.spool,
+            metrics=Metrics(),
+            failed_dir=tmp_path / "f",
+            retry_max_s=1,
+        )
         self.app = create_app(
             context=ApiContext(
                 engine=self.engine,
-                clock=FakeClock(),
+                clock=self.clock,
                 admin_token="admin-secret",
                 readiness=lambda: self.problems,
                 render_metrics=lambda: b"siteguard_x 1\n",
                 alarms=self.alarms,
+                tickets=self.tickets,
+                registry=RegistryCommands(
+                    store=self.store, registry=self.registry, clock=self.clock
+                ),
+                write=self.store.run_in_store,
                 hub=EventHub(),
             )
         )
+
+    def close(self) -> None:
+        self.store.close()
+        self.spool.close()
+        self.engine.dispose()
 
     def insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         with self.engine.begin() as conn:
@@ -68,7 +115,7 @@ class Api:
 def api(tmp_path: Path) -> Iterator[Api]:
     instance = Api(tmp_path)
     yield instance
-    instance.engine.dispose()
+    instance.close()
 
 
 @pytest.fixture

@@ -16,16 +16,23 @@ from gateway.hub import EventHub
 from gateway.metrics import Metrics
 from gateway.notify import Dispatcher
 from gateway.pipeline import Pipeline
-from gateway.registry import DeviceInfo, Registry
+from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.series.sinks.fake import FakeSink
 from gateway.series.writer import SeriesWriter
 from gateway.spool import Spool
 from gateway.status import StatusTracker
 from gateway.store.db import create_engine
 from gateway.store.writer import StoreWriter
-from gateway.store.writeset import WriteSet
+from gateway.tickets import TicketDesk
 from siteguard.clock import FakeClock
-from siteguard.config import AlertingConfig, DevicesConfig, IngestConfig, NotifyConfig, SeriesConfig
+from siteguard.config import (
+    AlertingConfig,
+    DevicesConfig,
+    IngestConfig,
+    NotifyConfig,
+    SeriesConfig,
+    TicketsConfig,
+)
 from siteguard.ids import IdFactory
 
 
@@ -70,6 +77,7 @@ class Rig:
                 rejected_dir=tmp_path / "r",
             ),
             engine=self.rules,
+            tickets=TicketDesk(config=TicketsConfig(), registry=self.registry, ids=IdFactory()),
             hub=EventHub(),
             dispatcher=Dispatcher(
                 notifiers=[], store=store, metrics=self.metrics, clock=self.clock
@@ -102,7 +110,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
 
 
 def test_auto_registration_events_points_and_readings(rig: Rig) -> None:
-    ws, points, _ = rig.pipeline.process(
+    turn, points = rig.pipeline.process(
         [
             rig.message(
                 "B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 3, "battery_pct": 90}
@@ -110,11 +118,11 @@ def test_auto_registration_events_points_and_readings(rig: Rig) -> None:
             rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "a1"}, after_ms=5),
         ]
     )
-    assert [b["building_id"] for b in ws.buildings] == ["B1"]
-    assert sorted(d["device_id"] for d in ws.devices) == ["g1", "s1"]
-    assert [e["type"] for e in ws.events] == ["alarm"]  # readings are telemetry: series only
-    assert [r["device_id"] for r in ws.readings] == ["g1"]
-    assert [(s["device_id"], s["msg_id"]) for s in ws.seen] == [("s1", "a1")]
+    assert [b["building_id"] for b in turn.ws.buildings] == ["B1"]
+    assert sorted(d["device_id"] for d in turn.ws.devices) == ["g1", "s1"]
+    assert [e["type"] for e in turn.ws.events] == ["alarm"]  # readings are telemetry: series only
+    assert [r["device_id"] for r in turn.ws.readings] == ["g1"]
+    assert [(s["device_id"], s["msg_id"]) for s in turn.ws.seen] == [("s1", "a1")]
     assert [p.measurement for p in points] == ["gas", "smoke"]
     assert rig.registry.device("g1") == DeviceInfo(
         device_id="g1", device_type="gas", building_id="B1"
@@ -124,40 +132,40 @@ def test_auto_registration_events_points_and_readings(rig: Rig) -> None:
 
 
 def test_duplicate_is_dropped_but_its_point_is_written_again(rig: Rig) -> None:
-    ws1, points1, _ = rig.pipeline.process(
+    turn1, points1 = rig.pipeline.process(
         [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"})]
     )
-    ws2, points2, _ = rig.pipeline.process(
+    turn2, points2 = rig.pipeline.process(
         [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"}, after_ms=60_000)]
     )
-    assert len(ws1.events) == 1
-    assert ws2.is_empty()
+    assert len(turn1.ws.events) == 1
+    assert turn2.ws.is_empty()
     assert points2 == points1  # same point, same time: a no-op write
     assert rig.metrics.duplicates._value.get() == 1
 
 
 def test_rejections_become_dead_letters_without_registering(rig: Rig) -> None:
-    ws, points, _ = rig.pipeline.process(
+    turn, points = rig.pipeline.process(
         [
             rig.message("B1/gas/g9/telemetry", b"nonsense"),
             rig.message("B1/gas/g9/telemetry", {"type": "reading", "lel_pct": 500}),
         ]
     )
-    assert [d["reason"] for d in ws.dead_letters] == ["not_json", "out_of_range:lel_pct"]
-    assert ws.dead_letters[0]["payload"] == b"nonsense"
-    assert not ws.devices and not points and rig.registry.device("g9") is None
+    assert [d["reason"] for d in turn.ws.dead_letters] == ["not_json", "out_of_range:lel_pct"]
+    assert turn.ws.dead_letters[0]["payload"] == b"nonsense"
+    assert not turn.ws.devices and not points and rig.registry.device("g9") is None
 
 
 def test_type_mismatch_and_registry_building_authority(rig: Rig) -> None:
-    rig.registry.put_building("B2", "东区")
+    rig.registry.put_building(BuildingInfo(building_id="B2", community="东区"))
     rig.registry.put_device(DeviceInfo(device_id="g1", device_type="gas", building_id="B2"))
-    ws, points, _ = rig.pipeline.process(
+    turn, points = rig.pipeline.process(
         [
             rig.message("B1/smoke/g1/event", {"type": "alarm"}),
             rig.message("B7/gas/g1/telemetry", {"type": "reading", "lel_pct": 1}),
         ]
     )
-    assert [d["reason"] for d in ws.dead_letters] == ["device_type_mismatch"]
+    assert [d["reason"] for d in turn.ws.dead_letters] == ["device_type_mismatch"]
     assert dict(points[0].tags)["building"] == "B2"  # where the registry says it is
     assert dict(points[0].tags)["community"] == "东区"
 
@@ -165,11 +173,11 @@ def test_type_mismatch_and_registry_building_authority(rig: Rig) -> None:
 def test_unknown_devices_rejected_when_auto_registration_is_off(tmp_path: Path) -> None:
     rig = Rig(tmp_path, auto_register=False)
     try:
-        ws, _, _ = rig.pipeline.process(
+        turn, _ = rig.pipeline.process(
             [rig.message("B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 1})]
         )
-        assert [d["reason"] for d in ws.dead_letters] == ["unknown_device"]
-        assert not ws.devices
+        assert [d["reason"] for d in turn.ws.dead_letters] == ["unknown_device"]
+        assert not turn.ws.devices
     finally:
         rig.close()
 
@@ -181,35 +189,36 @@ def test_readings_are_thinned_per_device(rig: Rig) -> None:
         )
         for i in range(7)
     ]
-    ws, points, _ = rig.pipeline.process(batch)
+    turn, points = rig.pipeline.process(batch)
     assert len(points) == 7
-    assert len(ws.readings) == 3  # one per 60 s
+    assert len(turn.ws.readings) == 3  # one per 60 s
 
 
 def test_alarm_changes_go_into_the_write_set_with_their_notifications(rig: Rig) -> None:
-    ws, _, changes = rig.pipeline.process(
+    turn, _ = rig.pipeline.process(
         [
             rig.message("B1/smoke/s1/event", {"type": "alarm"}),
             rig.message("B1/smoke/s2/event", {"type": "alarm"}, after_ms=1000),
         ]
     )
-    assert [(c.alarm.kind, c.action) for c in changes] == [
+    assert [(c.alarm.kind, c.action) for c in turn.changes] == [
         ("smoke", "opened"),
         ("smoke", "opened"),
         ("fire", "opened"),
     ]
-    assert [a["kind"] for a in ws.alarms] == ["smoke", "smoke", "fire"]
-    assert len(ws.alarm_history) == 3
-    assert [n["reason"] for n in ws.notifications] == ["opened"] * 3
-    assert [r["building_id"] for r in ws.rule_states] == ["B1"]
+    assert [a["kind"] for a in turn.ws.alarms] == ["smoke", "smoke", "fire"]
+    assert len(turn.ws.alarm_history) == 3
+    assert [n["reason"] for n in turn.ws.notifications] == ["opened"] * 3
+    assert [r["building_id"] for r in turn.ws.rule_states] == ["B1"]
 
 
 def test_offline_alarm_marks_the_device_offline(rig: Rig) -> None:
     rig.pipeline.process([rig.message("B1/gas/g1/heartbeat", {"type": "heartbeat"})])
     rig.clock.advance(DevicesConfig().lease_ms("gas"))
     rig.rules.advance(rig.clock.now_ms())
-    ws = WriteSet()
-    changes = rig.pipeline._collect(ws, rig.clock.now_ms())
-    assert [(c.alarm.kind, c.action) for c in changes] == [("device_offline", "opened")]
+    turn = rig.pipeline.new_turn()
+    rig.pipeline._collect(turn)
+    assert [(c.alarm.kind, c.action) for c in turn.changes] == [("device_offline", "opened")]
+    assert [row["online"] for row in turn.ws.statuses] == [False]
     status = rig.status.get("g1")
     assert status is not None and not status.online

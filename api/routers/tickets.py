@@ -1,0 +1,132 @@
+"""Hazard tickets: the list, one ticket, opening one by hand, and moving it along."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from alerting.tickets import VENUE_TYPES, TicketError
+from api.auth import Context, CurrentPrincipal, Operator, Principal
+from api.context import ApiContext
+from api.routers.common import PagingParams, not_found, scoped, unavailable
+from api.schemas import Page, TicketIn, TicketOut, TransitionIn
+from gateway.commands import StoreUnavailable
+from gateway.store import schema
+from gateway.store.tickets import histories, load_ticket, ticket_from_row, ticket_object
+from siteguard.timefmt import parse_rfc3339
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+Status = Literal["open", "assigned", "rectifying", "review", "closed"]
+Category = Literal["fire", "gas", "ebike", "device", "inspection"]
+
+
+@router.get("", response_model=Page[TicketOut])
+def list_tickets(
+    ctx: Context,
+    who: CurrentPrincipal,
+    paging: PagingParams,
+    status: Annotated[Status | None, Query()] = None,
+    building: str | None = None,
+    category: Annotated[Category | None, Query()] = None,
+    overdue: bool | None = None,
+) -> Page[TicketOut]:
+    """Newest first."""
+    t = schema.tickets
+    conditions: list[Any] = [scoped(t.c.building_id, who)]
+    if status is not None:
+        conditions.append(t.c.status == status)
+    if building is not None:
+        conditions.append(t.c.building_id == building)
+    if category is not None:
+        conditions.append(t.c.category == category)
+    if overdue is not None:
+        late = sa.and_(t.c.status != "closed", t.c.due_ms < ctx.clock.now_ms())
+        conditions.append(late if overdue else sa.not_(late))
+    where = sa.and_(*conditions)
+    with ctx.engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar_one()
+        rows = conn.execute(
+            sa.select(t)
+            .where(where)
+            .order_by(t.c.created_ms.desc(), t.c.id.desc())
+            .limit(paging.limit)
+            .offset(paging.offset)
+        ).all()
+        tickets = [ticket_from_row(row) for row in rows]
+        found = histories(conn, [ticket.id for ticket in tickets])
+    items = [TicketOut.model_validate(ticket_object(x, found[x.id])) for x in tickets]
+    return Page[TicketOut](items=items, total=total)
+
+
+@router.get("/{ticket_id}", response_model=TicketOut)
+def get_ticket(ticket_id: str, ctx: Context, who: CurrentPrincipal) -> dict[str, Any]:
+    return _visible(ctx, who, ticket_id)
+
+
+@router.post("", response_model=TicketOut, status_code=status.HTTP_201_CREATED)
+async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> dict[str, Any]:
+    """A hazard found by inspection (or any other ticket opened by hand)."""
+    if body.venue_type is not None and body.venue_type not in VENUE_TYPES:
+        raise HTTPException(422, f"venue_type: one of {', '.join(VENUE_TYPES)}")
+    exists = await run_in_threadpool(_building_exists, ctx, body.building_id)
+    if not exists:
+        raise HTTPException(422, f"building_id: unknown building {body.building_id!r}")
+    try:
+        due_ms = parse_rfc3339(body.due_at) if body.due_at else None
+    except ValueError as exc:
+        raise HTTPException(422, f"due_at: {exc}") from exc
+    try:
+        return await ctx.tickets.create(
+            by=who.name,
+            title=body.title,
+            category=body.category,
+            building_id=body.building_id,
+            severity=body.severity,
+            responsible=body.responsible,
+            due_ms=due_ms,
+            venue_type=body.venue_type,
+            note=body.note,
+        )
+    except StoreUnavailable as exc:
+        raise unavailable(exc) from exc
+
+
+@router.post("/{ticket_id}/transition", response_model=TicketOut)
+async def transition(
+    ticket_id: str, body: TransitionIn, ctx: Context, who: CurrentPrincipal, response: Response
+) -> dict[str, Any]:
+    """Move a ticket along: open -> assigned -> rectifying -> review -> closed (销号), or
+    review -> rectifying on rejection. An illegal move is 409 with the reason."""
+    try:
+        return await ctx.tickets.transition(
+            ticket_id,
+            to=body.to,
+            note=body.note,
+            responsible=body.responsible,
+            role=who.role,
+            by=who.name,
+            buildings=who.buildings,
+        )
+    except TicketError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    except StoreUnavailable as exc:
+        raise unavailable(exc) from exc
+
+
+def _visible(ctx: ApiContext, who: Principal, ticket_id: str) -> dict[str, Any]:
+    with ctx.engine.connect() as conn:
+        loaded = load_ticket(conn, ticket_id)
+    if loaded is None or not who.sees(loaded[0].building_id):
+        raise not_found(f"ticket {ticket_id!r}")
+    return ticket_object(*loaded)
+
+
+def _building_exists(ctx: ApiContext, building_id: str) -> bool:
+    b = schema.buildings
+    with ctx.engine.connect() as conn:
+        found = conn.execute(sa.select(b.c.building_id).where(b.c.building_id == building_id))
+        return found.first() is not None

@@ -1,0 +1,116 @@
+"""Buildings and devices as the registry API and the CSV import give them, and their upserts.
+
+One definition of a valid row serves ``PUT /api/v1/buildings/{id}``, ``PUT
+/api/v1/devices/{id}`` and ``siteguard registry import``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from sqlalchemy.engine import Connection
+
+from gateway.store import schema
+from gateway.store.db import upsert
+
+ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+_ID = re.compile(ID_PATTERN)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class RegistryError(Exception):
+    """A registry write that cannot be made; ``status`` is the HTTP status that says why."""
+
+    status = 422
+
+
+class RegistryConflict(RegistryError):
+    status = 409
+
+
+def check_id(value: str, what: str) -> str:
+    if not _ID.match(value):
+        raise RegistryError(f"{what}: {value!r} is not 1-64 of A-Z a-z 0-9 _ . : -")
+    return value
+
+
+class BuildingFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Text | None = Field(default=None, description="e.g. 3号楼")
+    community: Text | None = Field(default=None, description="社区 / 小区")
+    address: Text | None = None
+    property_company: Text | None = Field(default=None, description="物业公司")
+    manager_contact: Text | None = Field(default=None, description="物业联系人及电话")
+
+
+class DeviceFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    device_type: Literal["smoke", "gas", "ebike"]
+    building_id: Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+    floor: int | None = Field(default=None, ge=-20, le=300)
+    location: Text | None = Field(default=None, description="e.g. 2单元电梯, 后厨")
+    imei: Annotated[str, StringConstraints(pattern=r"^[0-9]{14,17}$")] | None = None
+    dev_eui: Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{16}$")] | None = None
+    vendor: Text | None = None
+
+    @field_validator("dev_eui")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+
+def upsert_building(conn: Connection, building_id: str, fields: BuildingFields, now: int) -> bool:
+    """Create or update; True if it was created."""
+    check_id(building_id, "building_id")
+    b = schema.buildings
+    exists = conn.execute(sa.select(b.c.building_id).where(b.c.building_id == building_id)).first()
+    row: dict[str, Any] = {
+        "building_id": building_id,
+        **fields.model_dump(),
+        "auto": False,
+        "created_ms": now,
+        "updated_ms": now,
+    }
+    update = [*BuildingFields.model_fields, "auto", "updated_ms"]
+    conn.execute(upsert(conn, b, ["building_id"], update), row)
+    return exists is None
+
+
+def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: int) -> bool:
+    """Create or update; True if it was created. The building must exist."""
+    check_id(device_id, "device_id")
+    b, d = schema.buildings, schema.devices
+    if (
+        conn.execute(
+            sa.select(b.c.building_id).where(b.c.building_id == fields.building_id)
+        ).first()
+        is None
+    ):
+        raise RegistryError(
+            f"building_id: unknown building {fields.building_id!r}; register it first"
+        )
+    for column, value in (("imei", fields.imei), ("dev_eui", fields.dev_eui)):
+        if value is None:
+            continue
+        other = conn.execute(
+            sa.select(d.c.device_id).where(d.c[column] == value, d.c.device_id != device_id)
+        ).first()
+        if other is not None:
+            raise RegistryConflict(
+                f"{column}: {value} already belongs to device {other.device_id!r}"
+            )
+    exists = conn.execute(sa.select(d.c.device_id).where(d.c.device_id == device_id)).first()
+    row: dict[str, Any] = {
+        "device_id": device_id,
+        **fields.model_dump(),
+        "auto": False,
+        "online": False,
+        "created_ms": now,
+        "updated_ms": now,
+    }
+    update = [*DeviceFields.model_fields, "auto", "updated_ms"]
+    conn.execute(upsert(conn, d, ["device_id"], update), row)
+    return exists is None

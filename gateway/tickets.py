@@ -1,0 +1,206 @@
+"""The ticket desk: opens tickets (from alarms, or by hand), moves and escalates them, and
+records each change in a turn: the ticket, its history line, its notification, its export.
+
+Every ticket change goes through the pipeline's turn (one writer), and the rows it produces
+are committed together, so the export outbox and the notification outbox can never
+disagree with the ticket itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from alerting.engine import TicketRequest
+from alerting.tickets import (
+    MAX_LEVEL,
+    Ticket,
+    TicketEntry,
+    TicketError,
+    escalate,
+    escalation_level,
+    opened_entry,
+    title_for,
+)
+from gateway.hub import HubEvent
+from gateway.notify.base import Notification
+from gateway.registry import Registry
+from gateway.store import schema
+from gateway.store.alarms import notification_row
+from gateway.store.tickets import entry_row, ticket_from_row, ticket_object, ticket_row
+from gateway.turn import Turn
+from siteguard.config import TicketsConfig
+from siteguard.ids import IdFactory
+
+_json = msgspec.json.Encoder()
+
+
+class TicketDesk:
+    def __init__(self, *, config: TicketsConfig, registry: Registry, ids: IdFactory) -> None:
+        self._config = config
+        self._registry = registry
+        self._ids = ids
+
+    @property
+    def exporting(self) -> bool:
+        return bool(self._config.export_url)
+
+    # ---- opening ----------------------------------------------------------------------
+
+    def open_for_alarm(self, turn: Turn, request: TicketRequest) -> Ticket:
+        """The ticket an alarm calls for; its id was fixed when the alarm changed."""
+        alarm = request.alarm
+        building = self._registry.building(alarm.building_id)
+        ticket = Ticket(
+            id=request.ticket_id,
+            alarm_id=alarm.id,
+            title=title_for(alarm, building.name if building else None),
+            category=request.category,
+            severity=alarm.severity,
+            building_id=alarm.building_id,
+            status="open",
+            responsible=self.responsible(request.category, alarm.building_id),
+            due_ms=turn.now + self.due_s(request.category) * 1000,
+            escalation_level=0,
+            created_ms=turn.now,
+            updated_ms=turn.now,
+            created_by="rules",
+        )
+        entry = opened_entry(
+            ticket, entry_id=self._ids.new(turn.now), note=f"由报警 {alarm.id} 自动生成"
+        )
+        self.record(turn, ticket, [], entry, new=True, notify=None)
+        return ticket
+
+    def open_by_hand(
+        self,
+        turn: Turn,
+        *,
+        title: str,
+        category: str,
+        building_id: str,
+        severity: str,
+        responsible: str | None,
+        due_ms: int | None,
+        venue_type: str | None,
+        note: str | None,
+        by: str,
+    ) -> tuple[Ticket, list[TicketEntry]]:
+        ticket = Ticket(
+            id=self._ids.new(turn.now),
+            alarm_id=None,
+            title=title,
+            category=category,
+            venue_type=venue_type,
+            severity=severity,
+            building_id=building_id,
+            status="open",
+            responsible=responsible or self.responsible(category, building_id),
+            due_ms=due_ms if due_ms is not None else turn.now + self.due_s(category) * 1000,
+            escalation_level=0,
+            created_ms=turn.now,
+            updated_ms=turn.now,
+            created_by=by,
+        )
+        entry = opened_entry(ticket, entry_id=self._ids.new(turn.now), note=note)
+        self.record(turn, ticket, [], entry, new=True, notify="opened")
+        return ticket, [entry]
+
+    def responsible(self, category: str, building_id: str) -> str:
+        named: str = getattr(self._config.responsible, category)
+        if named:
+            return named
+        building = self._registry.building(building_id)
+        if building is not None and building.property_company:
+            return building.property_company
+        return "物业公司"
+
+    def due_s(self, category: str) -> int:
+        due: int = getattr(self._config.due_s, category)
+        return due
+
+    # ---- escalation -------------------------------------------------------------------
+
+    def escalate_overdue(
+        self, turn: Turn, conn_rows: list[tuple[Ticket, list[TicketEntry]]]
+    ) -> int:
+        """Raise overdue tickets to their level; one history line and notification per level."""
+        every = self._config.escalate_every_s * 1000
+        raised = 0
+        for ticket, history in conn_rows:
+            target = escalation_level(ticket, now=turn.now, every_ms=every)
+            current = ticket
+            entries = list(history)
+            for level in range(ticket.escalation_level + 1, target + 1):
+                current, entry = escalate(
+                    current, level, now=turn.now, entry_id=self._ids.new(turn.now)
+                )
+                entries.append(entry)
+                self.record(turn, current, entries[:-1], entry, new=False, notify="escalated")
+                raised += 1
+        return raised
+
+    @staticmethod
+    def overdue(conn: Connection, *, now: int, every_ms: int) -> list[Ticket]:
+        t = schema.tickets
+        rows = conn.execute(
+            sa.select(t).where(
+                t.c.status != "closed",
+                t.c.escalation_level < MAX_LEVEL,
+                t.c.due_ms + (t.c.escalation_level + 1) * every_ms <= now,
+            )
+        )
+        return [ticket_from_row(row) for row in rows]
+
+    # ---- recording --------------------------------------------------------------------
+
+    def record(
+        self,
+        turn: Turn,
+        ticket: Ticket,
+        history: list[TicketEntry],
+        entry: TicketEntry,
+        *,
+        new: bool,
+        notify: str | None,
+    ) -> dict[str, Any]:
+        """Put one ticket change into the turn; return the ticket object it announces."""
+        ws = turn.ws
+        (ws.tickets_new if new else ws.tickets).append(ticket_row(ticket))
+        ws.ticket_history.append(entry_row(entry))
+        obj = ticket_object(ticket, [*history, entry])
+        turn.events.append(
+            HubEvent(topic="ticket", id=entry.id, building_id=ticket.building_id, data=obj)
+        )
+        if notify is not None:
+            notification = Notification(
+                id=entry.id, reason=notify, created_ms=entry.at_ms, ticket=ticket
+            )
+            ws.notifications.append(notification_row(notification))
+            turn.notifications.append(notification)
+        if self.exporting:
+            change = obj["history"][-1]
+            ws.ticket_outbox.append(
+                {
+                    "id": entry.id,
+                    "ticket_id": ticket.id,
+                    "created_ms": entry.at_ms,
+                    "payload": _json.encode(
+                        {
+                            "idempotency_key": entry.id,
+                            "source": "siteguard",
+                            "change": change,
+                            "ticket": obj,
+                        }
+                    ).decode(),
+                    "status": "pending",
+                    "attempts": 0,
+                }
+            )
+        return obj
+
+
+__all__ = ["TicketDesk", "TicketError"]
