@@ -6,6 +6,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from gateway.store.db import UNAVAILABLE
+
 
 def _describe(error: dict[str, object]) -> str:
     loc = error.get("loc", ())
@@ -19,5 +21,13 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": "the database is unavailable; try again shortly"}, status_code=503
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
+    for error in UNAVAILABLE:
+        app.add_exception_handler(error, _database_down)

@@ -103,6 +103,13 @@ class Gateway:
         response.raise_for_status()
         return response.json()
 
+    def call(
+        self, method: str, path: str, *, token: str | None = ADMIN_TOKEN, **kwargs: Any
+    ) -> httpx.Response:
+        """Any request, as it comes back (tests look at statuses)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.request(method, f"{self.base}{path}", headers=headers, timeout=10, **kwargs)
+
     def metrics(self) -> dict[str, float]:
         """Prometheus samples as {'name{labels}': value}."""
         text = httpx.get(f"{self.base}/metrics", timeout=5).text
