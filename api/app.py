@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.context import ApiContext
-from api.routers import alarms, buildings, devices, health, tickets, tokens
+from api.routers import alarms, buildings, dead_letters, devices, health, tickets, tokens
 from siteguard import __version__
 
 
@@ -24,4 +24,5 @@ def create_app(*, context: ApiContext) -> FastAPI:
     app.include_router(alarms.router)
     app.include_router(tickets.router)
     app.include_router(tokens.router)
+    app.include_router(dead_letters.router)
     return app

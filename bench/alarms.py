@@ -104,21 +104,16 @@ async def latency(
                     seen.setdefault(data["device_id"], time.time())
 
     listener = asyncio.create_task(listen())
+    # The simulators' load mode, in a process of its own.
     load = subprocess.Popen(
         [
-            sys.executable,
-            "load.py",
-            "--url",
-            broker.url,
-            "--rate",
-            str(rate),
-            "--seconds",
-            str(seconds),
+            sys.executable, "-m", "siteguard", "simulate", "--broker", broker.url,
+            "--buildings", "200", "--devices-per-building", "50", "--rate", str(rate),
+            "--duration", str(seconds), "--qos", "0", "--seed", "2",
         ],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).parent,
-    )
+    )  # fmt: skip
 
     def alarms() -> None:
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-alarm-publisher")
@@ -143,7 +138,8 @@ async def latency(
     listener.cancel()
     stop.set()
     await task
-    published, achieved = out.split()
+    done = out.strip().splitlines()[-1]  # "done: N messages in T s (R msg/s)"
+    published, achieved = done.split()[1], done.split("(")[1].split()[0]
     delays = np.array([(seen[d] - sent[d]) * 1000 for d in sent if d in seen])
     return {
         "samples": float(len(delays)),

@@ -66,6 +66,25 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("--devices", type=Path, help="CSV: device_id,device_type,building_id,...")
     importer.set_defaults(handler=_cmd_registry_import)
 
+    simulate = sub.add_parser(
+        "simulate", help="device simulators against any broker: a scenario, or load"
+    )
+    simulate.add_argument("--broker", help="mqtt://host:port (required unless --list)")
+    simulate.add_argument("--username")
+    simulate.add_argument("--password")
+    simulate.add_argument("--list", action="store_true", help="list the built-in scenarios")
+    simulate.add_argument("--scenario", help="a built-in scenario's name, or a TOML file")
+    simulate.add_argument("--tag", help="prefix for the scenario's building and device ids")
+    simulate.add_argument("--check", metavar="API_URL", help="then check its expectations")
+    simulate.add_argument("--token", help="bearer token for --check (admin)")
+    simulate.add_argument("--buildings", type=int, help="load mode: buildings")
+    simulate.add_argument("--devices-per-building", type=int, default=25)
+    simulate.add_argument("--rate", type=float, default=100.0, help="load mode: messages/s")
+    simulate.add_argument("--duration", type=float, default=60.0, help="load mode: seconds")
+    simulate.add_argument("--qos", type=int, choices=(0, 1), default=0, help="load mode QoS")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.set_defaults(handler=_cmd_simulate)
+
     demo = sub.add_parser("demo", help="everything embedded, with simulated buildings")
     demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     demo.add_argument("--workdir", type=Path, default=Path("demo-data"), help="working folder")
@@ -170,6 +189,12 @@ def _cmd_registry_import(args: argparse.Namespace) -> int:
     bad = len(report.errors)
     print(f"imported: {report.created} created, {report.updated} updated, {bad} bad rows")
     return 0 if report.ok else 1
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from simulators.run import simulate
+
+    return simulate(args)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
