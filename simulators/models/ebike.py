@@ -28,6 +28,8 @@ class EbikeBlocker(DeviceModel):
         detections_per_day: float = 6.0,
         false_hit_share: float = 0.15,
         standoff_share: float = 0.05,
+        camera_blocked_per_day: float = 0.01,
+        faults_per_day: float = 0.003,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("heartbeat_s", 60.0)
@@ -35,12 +37,20 @@ class EbikeBlocker(DeviceModel):
         self.per_ms = detections_per_day / 86_400_000 / (sum(HOURLY) / 24)
         self.false_hit_share = false_hit_share
         self.standoff_share = standoff_share
+        self.blocked_per_ms = camera_blocked_per_day / 86_400_000
+        self.faults_per_ms = faults_per_day / 86_400_000
 
     def messages(self, start_ms: int, end_ms: int) -> Iterator[SimMessage]:
         out = [
             self.message(t, "heartbeat", channel="heartbeat", qos=0, **self.vitals(t))
             for t in self.heartbeats(start_ms, end_ms)
         ]
+        span = end_ms - start_ms
+        if self.rng.random() < self.blocked_per_ms * span:
+            out += self.camera_blocked(start_ms + int(self.rng.random() * span))
+        if self.rng.random() < self.faults_per_ms * span:
+            t = start_ms + int(self.rng.random() * span)
+            out += [self.message(t, "blocker_fault"), self.message(t + 1_800_000, "fault_clear")]
         t = start_ms
         while t < end_ms:
             hour = (datetime.fromtimestamp(t / 1000, UTC) + SHANGHAI).hour

@@ -44,6 +44,7 @@ class GasDetector(DeviceModel):
         baseline_lel: float | None = None,
         drift_per_day: float = 0.3,
         leaks_per_day: float = 0.01,
+        faults_per_day: float = 0.003,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("heartbeat_s", 300.0)
@@ -52,6 +53,7 @@ class GasDetector(DeviceModel):
         self.baseline = self.rng.uniform(0.0, 3.0) if baseline_lel is None else baseline_lel
         self.drift_per_ms = self.rng.uniform(-1, 1) * drift_per_day / 86_400_000
         self.leaks_per_ms = leaks_per_day / 86_400_000
+        self.faults_per_ms = faults_per_day / 86_400_000
         self.leaks: list[Leak] = []
         self.gas = self.rng.choice(("ch4", "lpg"))
         self._valve_closed = False
@@ -69,8 +71,13 @@ class GasDetector(DeviceModel):
         if self.leaks_per_ms and self.rng.random() < self.leaks_per_ms * span:
             start = start_ms + int(self.rng.random() * span)
             self.leak(Leak(start, self.rng.uniform(20, 70), 120_000, 120_000, 600_000))
+        out: list[SimMessage] = []
+        if self.faults_per_ms and self.rng.random() < self.faults_per_ms * span:
+            t = start_ms + int(self.rng.random() * span)
+            out += [self.fault(t), self.message(t + 1_800_000, "fault_clear")]
         for t in self.periodic("reading", self.report_ms, start_ms, end_ms):
-            yield from self.reading(t)
+            out += self.reading(t)
+        yield from sorted(m for m in out if m.at_ms < end_ms)
 
     def reading(self, t: int) -> list[SimMessage]:
         level = self.level(t)

@@ -14,12 +14,18 @@ class SmokeAlarm(DeviceModel):
     device_type = "smoke"
 
     def __init__(
-        self, *, dust_per_day: float = 0.02, fault_per_day: float = 0.005, **kwargs: Any
+        self,
+        *,
+        dust_per_day: float = 0.02,
+        fault_per_day: float = 0.005,
+        tamper_per_day: float = 0.002,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("heartbeat_s", 86_400.0)
         super().__init__(**kwargs)
         self.dust_per_ms = dust_per_day / 86_400_000
         self.fault_per_ms = fault_per_day / 86_400_000
+        self.tamper_per_ms = tamper_per_day / 86_400_000
 
     def messages(self, start_ms: int, end_ms: int) -> Iterator[SimMessage]:
         out: list[SimMessage] = []
@@ -40,6 +46,9 @@ class SmokeAlarm(DeviceModel):
         for _ in range(_poisson(self.rng, self.fault_per_ms * span)):
             t = start_ms + int(self.rng.random() * span)
             out += [self.message(t, "fault"), self.message(t + 3_600_000, "fault_clear")]
+        for _ in range(_poisson(self.rng, self.tamper_per_ms * span)):
+            t = start_ms + int(self.rng.random() * span)
+            out += self.tamper(t, back_after_s=self.rng.uniform(60, 1800))
         return [m for m in out if m.at_ms < end_ms]
 
     # ---- actions a scenario (or the fleet) asks for ----------------------------------
@@ -54,8 +63,19 @@ class SmokeAlarm(DeviceModel):
         """Dust: an alarm that clears by itself a few seconds later."""
         return [self.alarm(at_ms), self.clear(at_ms + self.rng.randint(3_000, 20_000))]
 
+    def silence(self, at_ms: int) -> SimMessage:
+        """Someone presses the button: the sounder stops (and the alarm clears)."""
+        return self.message(at_ms, "silenced")
+
     def self_test(self, at_ms: int) -> SimMessage:
         return self.message(at_ms, "test")
+
+    def tamper(self, at_ms: int, *, back_after_s: float) -> list[SimMessage]:
+        """Taken off its base, and put back."""
+        return [
+            self.message(at_ms, "tamper"),
+            self.message(at_ms + int(back_after_s * 1000), "tamper_clear"),
+        ]
 
 
 def _poisson(rng: Any, mean: float) -> int:
