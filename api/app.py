@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.context import ApiContext
-from api.routers import alarms, buildings, dead_letters, devices, health, tickets, tokens
+from api.routers import (
+    alarms,
+    buildings,
+    dead_letters,
+    devices,
+    health,
+    me,
+    stream,
+    tickets,
+    tokens,
+    web,
+)
 from siteguard import __version__
 
 
@@ -25,4 +37,8 @@ def create_app(*, context: ApiContext) -> FastAPI:
     app.include_router(tickets.router)
     app.include_router(tokens.router)
     app.include_router(dead_letters.router)
+    app.include_router(stream.router)
+    app.include_router(me.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=str(web.WEB)), name="static")
     return app

@@ -66,3 +66,4 @@ class ApiContext:
     # Runs a function in one transaction on the store's writer thread (tokens).
     write: Callable[[Callable[[Connection], Any]], Awaitable[Any]]
     hub: EventHub
+    stream_heartbeat_s: float = 15.0

@@ -38,6 +38,13 @@ class EventHub:
                     queue.get_nowait()
                     queue.put_nowait(None)  # tells the listener it was dropped
 
+    def close(self) -> None:
+        """Tell every listener to stop (shutdown): streams end instead of holding it up."""
+        for queue in list(self._listeners):
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(None)
+        self._listeners.clear()
+
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[asyncio.Queue[HubEvent | None]]:
         """A queue of events from now on; ``None`` in it means "you fell behind, resume"."""

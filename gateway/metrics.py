@@ -92,7 +92,7 @@ class Metrics:
         self.alarms_active = Gauge("siteguard_alarms_active", "Active alarms", registry=r)
         self.notifications = Counter(
             "siteguard_notifications",
-            "Notification deliveries by channel and result (sent, failed)",
+            "Notification delivery attempts by channel and result (sent, failed, failover)",
             ["channel", "result"],
             registry=r,
         )

@@ -26,10 +26,11 @@ from adapters.base import RawMessage, Rejection
 from adapters.events import Event
 from adapters.registry import AdapterRegistry
 from alerting.engine import Engine
+from alerting.model import Alarm
 from gateway.dedup import Deduplicator
 from gateway.hub import EventHub, HubEvent
 from gateway.metrics import Metrics
-from gateway.notify import Dispatcher
+from gateway.notify.dispatcher import Dispatcher
 from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.series.point import Point, PointClock, event_point
 from gateway.series.writer import SeriesWriter
@@ -131,6 +132,9 @@ class Pipeline:
     @property
     def pending(self) -> int:
         return self._pending
+
+    def active_alarms(self) -> list[Alarm]:
+        return self._engine.book.all_active()
 
     # ---- the loop ---------------------------------------------------------------------
 

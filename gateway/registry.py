@@ -79,6 +79,9 @@ class Registry:
     def __len__(self) -> int:
         return len(self._devices)
 
+    def devices(self) -> list[DeviceInfo]:
+        return list(self._devices.values())
+
     def device(self, device_id: str) -> DeviceInfo | None:
         return self._devices.get(device_id)
 

@@ -30,9 +30,13 @@ from gateway.export import TicketExporter
 from gateway.hub import EventHub
 from gateway.ingest import MqttIngest, quiet_noack
 from gateway.metrics import Metrics
-from gateway.notify import Dispatcher, LogNotifier, Notification
+from gateway.notify.base import Notification
+from gateway.notify.dispatcher import Dispatcher
+from gateway.notify.factory import create_notifiers
+from gateway.notify.routing import Router
 from gateway.pipeline import Pipeline
 from gateway.registry import Registry
+from gateway.series.point import status_points
 from gateway.series.sinks import SeriesSink, create_sink
 from gateway.series.writer import SeriesWriter
 from gateway.spool import Spool
@@ -143,8 +147,17 @@ class Service:
         )
         hub = self.hub
         desk = TicketDesk(config=s.tickets, registry=registry, ids=self.ids)
+
+        def describe(building_id: str) -> str | None:
+            info = registry.building(building_id)
+            return info.name if info is not None else None
+
         dispatcher = Dispatcher(
-            notifiers=[LogNotifier()], store=store, metrics=self.metrics, clock=self.clock
+            notifiers=create_notifiers(s.notify, describe),
+            router=Router(s.notify.routes),
+            store=store,
+            metrics=self.metrics,
+            clock=self.clock,
         )
         dispatcher.enqueue(pending)
 
@@ -225,6 +238,7 @@ class Service:
                 registry=RegistryCommands(store=store, registry=registry, clock=self.clock),
                 write=store.run_in_store,
                 hub=hub,
+                stream_heartbeat_s=s.api.stream_heartbeat_s,
             )
         )
         server = _Server(
@@ -235,6 +249,7 @@ class Service:
                 lifespan="off",
                 access_log=False,
                 log_config=None,
+                timeout_graceful_shutdown=5,
             )
         )
         parts = _Parts(
@@ -270,6 +285,9 @@ class Service:
             self._housekeeping_loop(parts), name="housekeeping"
         )
         tasks["escalation"] = asyncio.create_task(self._escalation_loop(parts), name="escalation")
+        tasks["status_points"] = asyncio.create_task(
+            self._status_points_loop(parts), name="status_points"
+        )
         if parts.exporter is not None:
             tasks["export"] = asyncio.create_task(parts.exporter.run(), name="export")
         self.ready.set()
@@ -286,12 +304,13 @@ class Service:
         await asyncio.sleep(0.05)  # let the PUBACKs of the last batches reach the socket
         await parts.ingest.close()
         await _finish(tasks["ingest"], cancel=True)
-        for name in ("status", "housekeeping", "escalation", "export"):
+        for name in ("status", "housekeeping", "escalation", "status_points", "export"):
             if name in tasks:
                 await _finish(tasks[name], cancel=True)
         await self._flush_status(parts.store, parts.status)
         await parts.dispatcher.flush()
         await _finish(tasks["notify"], cancel=True)
+        self.hub.close()  # open event streams end, so the API can stop
         parts.server.should_exit = True
         await _finish(tasks["api"])
         await _finish(tasks["store"], cancel=True)
@@ -389,6 +408,30 @@ class Service:
                     await parts.store.run_in_store(self._prune)
             except UNAVAILABLE as exc:
                 log.warning("housekeeping skipped: %s", exc.orig)
+
+    async def _status_points_loop(self, parts: _Parts) -> None:
+        """Devices online and alarms active per building, into the series, every so often."""
+        while True:
+            await asyncio.sleep(self.settings.series.status_every_s)
+            devices: dict[str, tuple[int, int]] = {}
+            for device in parts.registry.devices():
+                total, online = devices.get(device.building_id, (0, 0))
+                status = parts.status.get(device.device_id)
+                devices[device.building_id] = (
+                    total + 1,
+                    online + int(bool(status and status.online)),
+                )
+            alarms: dict[str, int] = {}
+            for alarm in parts.pipeline.active_alarms():
+                alarms[alarm.building_id] = alarms.get(alarm.building_id, 0) + 1
+            parts.series.add(
+                status_points(
+                    devices=devices,
+                    alarms=alarms,
+                    communities={b: parts.registry.community(b) for b in devices},
+                    ts_ms=self.clock.now_ms(),
+                )
+            )
 
     async def _escalation_loop(self, parts: _Parts) -> None:
         while True:

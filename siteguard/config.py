@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,7 +31,7 @@ ENV_PREFIX = "SITEGUARD_"
 NON_CONFIG_ENV = frozenset({"SITEGUARD_CONFIG", "SITEGUARD_REQUIRE_SERVICES"})
 
 
-_SECRET_KEYS = frozenset({"password", "token", "admin_token", "export_token"})
+_SECRET_KEYS = frozenset({"password", "token", "admin_token", "export_token", "secret"})
 
 
 class ConfigError(Exception):
@@ -166,6 +166,11 @@ class SeriesConfig(Section):
     retry_min_s: float = Field(default=0.5, gt=0, description="first replay delay")
     retry_max_s: float = Field(default=30.0, gt=0, description="replay backoff cap")
     fsync: bool = Field(default=True, description="fsync spool appends (off only for benchmarks)")
+    status_every_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="how often per-building status points (devices online, alarms) are written",
+    )
     embedded_path: Path | None = Field(
         default=None, description="embedded store file; default data_dir/series.db"
     )
@@ -186,6 +191,9 @@ class IngestConfig(Section):
 class ApiConfig(Section):
     host: str = Field(default="127.0.0.1", description="listen address")
     port: int = Field(default=8000, ge=0, le=65535, description="listen port (0: any free one)")
+    stream_heartbeat_s: float = Field(
+        default=15.0, gt=0, le=300, description="a comment on a quiet event stream this often"
+    )
 
 
 class AuthConfig(Section):
@@ -300,10 +308,89 @@ class AlertingConfig(Section):
     flapping: FlappingRules = FlappingRules()
 
 
+class ChannelBase(Section):
+    timeout_s: float = Field(default=10.0, gt=0, description="per attempt")
+    retries: int = Field(default=3, ge=0, le=20, description="attempts after the first")
+
+
+class WebhookChannel(ChannelBase):
+    type: Literal["webhook"]
+    url: str = Field(description="receives the notification as JSON (POST)")
+    secret: SecretStr | None = Field(
+        default=None, description="signs the body: X-SiteGuard-Signature: sha256=<hmac>"
+    )
+    token: SecretStr | None = Field(default=None, description="sent as a bearer token")
+
+
+class WecomChannel(ChannelBase):
+    type: Literal["wecom"]
+    url: str = Field(description="企业微信群机器人 webhook URL (with its key)")
+    mention_mobiles: list[str] = Field(default_factory=list, description="@ these mobiles")
+
+
+class DingtalkChannel(ChannelBase):
+    type: Literal["dingtalk"]
+    url: str = Field(description="钉钉机器人 webhook URL (with its access_token)")
+    secret: SecretStr | None = Field(default=None, description="加签 secret (SEC...)")
+    mention_mobiles: list[str] = Field(default_factory=list, description="@ these mobiles")
+
+
+class FeishuChannel(ChannelBase):
+    type: Literal["feishu"]
+    url: str = Field(description="飞书机器人 webhook URL")
+    secret: SecretStr | None = Field(default=None, description="签名校验 secret")
+
+
+class EmailChannel(ChannelBase):
+    type: Literal["email"]
+    host: str = Field(description="SMTP server")
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = Field(default="starttls")
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = Field(description="From:")
+    to: list[str] = Field(min_length=1, description="To:")
+
+
+Channel = Annotated[
+    WebhookChannel | WecomChannel | DingtalkChannel | FeishuChannel | EmailChannel,
+    Field(discriminator="type"),
+]
+
+
+class Route(Section):
+    """Which notifications go to which channels. Every condition given must hold."""
+
+    channels: list[str] = Field(min_length=1, description="channel names")
+    subjects: list[Literal["alarm", "ticket"]] = Field(
+        default=["alarm", "ticket"], description="alarms, tickets or both"
+    )
+    kinds: list[str] | None = Field(
+        default=None, description="alarm kinds or ticket categories; none: all"
+    )
+    min_severity: Literal["info", "warning", "critical"] = Field(default="info")
+    buildings: list[str] | None = Field(default=None, description="none: every building")
+    failover: str | None = Field(
+        default=None, description="a channel to use when one of these gives up"
+    )
+
+
 class NotifyConfig(Section):
     repeat_critical_s: int = Field(
         default=60, ge=1, description="critical alarms are notified again this often until acked"
     )
+    channels: dict[str, Channel] = Field(
+        default_factory=dict, description="named channels; the log is always on"
+    )
+    routes: list[Route] = Field(default_factory=list, description="notifications to channels")
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> NotifyConfig:
+        for i, route in enumerate(self.routes):
+            for name in [*route.channels, *([route.failover] if route.failover else [])]:
+                if name not in self.channels:
+                    raise ValueError(f"routes[{i}]: unknown channel {name!r}")
+        return self
 
 
 class TicketDue(Section):

@@ -6,12 +6,21 @@ when the page and the models disagree.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from siteguard.config import Settings
+from siteguard.config import (
+    DingtalkChannel,
+    EmailChannel,
+    FeishuChannel,
+    Route,
+    Settings,
+    WebhookChannel,
+    WecomChannel,
+)
 
 INTRO = """# Configuration reference
 
@@ -45,8 +54,10 @@ def _default(field: FieldInfo) -> str:
 def _type(field: FieldInfo) -> str:
     text = str(field.annotation).replace("typing.", "").replace("pathlib.", "")
     text = text.replace("<class '", "").replace("'>", "").replace("pydantic.types.", "")
+    text = re.sub(r"Annotated\[(.*), FieldInfo\(.*\)\]", r"\1", text)
+    text = re.sub(r"siteguard\.config\.(\w+)", r"\1", text)
     text = text.replace("Literal", "one of ").replace("NoneType", "none")
-    return text.replace(" | ", " or ")
+    return text.replace(" | ", " or ").replace("|", "or")
 
 
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
@@ -69,6 +80,16 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
 
 def render() -> str:
     lines = [INTRO, "## Top level", "", *_rows(Settings, "")]
+    lines += [
+        "## Notification channels (`[notify.channels.<name>]`)",
+        "",
+        "Each channel is a table named by you and typed by `type`; routes refer to the names.",
+        "",
+    ]
+    for model in (WebhookChannel, WecomChannel, DingtalkChannel, FeishuChannel, EmailChannel):
+        kind = model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+        lines += [f'### `type = "{kind}"`', "", *_rows(model, "")]
+    lines += ["## Notification routes (`[[notify.routes]]`)", "", *_rows(Route, "")]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -48,6 +48,13 @@ class NotifyError(Exception):
 
 
 class Notifier(Protocol):
+    """One channel. ``send`` raises (NotifyError, or anything) when it did not deliver; the
+    dispatcher bounds each attempt by ``timeout_s`` and makes ``retries`` more."""
+
     name: str
+    timeout_s: float
+    retries: int
 
     async def send(self, notification: Notification) -> None: ...
+
+    async def close(self) -> None: ...

@@ -1,11 +1,13 @@
-"""Delivers notifications to every channel, each channel on its own worker.
+"""Delivers notifications to their channels, each channel on its own worker.
 
 A notification arrives here only after the change that caused it was committed, and it is
-already in the ``notifications`` outbox as ``pending``. Each channel works through its own
-queue, with a timeout per send and retries with backoff, so a slow or failing channel never
-delays the others or the pipeline. Once every channel has delivered (or given up after
-``max_attempts``), the outbox row is marked ``sent`` (or ``failed``); at start-up, rows still
-``pending`` are delivered again, so a restart loses no notification.
+already in the ``notifications`` outbox as ``pending``. The router picks its channels (the
+log always); each channel works through its own queue with its own timeout per attempt and
+retries with backoff, so a slow or failing channel never delays another or the pipeline.
+When a channel gives up, the route's failover channel gets the notification instead. Once
+every channel has delivered or given up, the outbox row is marked ``sent`` (or ``failed``, if
+a failure was not covered by a failover); at start-up, rows still ``pending`` are delivered
+again, so a restart loses no notification.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.metrics import Metrics
 from gateway.notify.base import Notification, Notifier, decode_notification
+from gateway.notify.routing import Router
 from gateway.store import schema
 from gateway.store.db import UNAVAILABLE
 from gateway.store.writer import StoreWriter
@@ -41,33 +45,40 @@ _MARK = (
 )
 
 
+@dataclass
+class _Delivery:
+    """One notification on its way: which channels still owe an outcome."""
+
+    remaining: int
+    tried: set[str] = field(default_factory=set)
+    uncovered: int = 0  # failures no failover made good
+    attempts: int = 0
+    error: str | None = None
+
+
 class Dispatcher:
     def __init__(
         self,
         *,
-        notifiers: list[Notifier],
+        notifiers: dict[str, Notifier],
+        router: Router,
         store: StoreWriter,
         metrics: Metrics,
         clock: Clock,
-        timeout_s: float = 10.0,
         retry_min_s: float = 1.0,
         retry_max_s: float = 60.0,
-        max_attempts: int = 8,
     ) -> None:
         self._notifiers = notifiers
+        self._router = router
         self._store = store
         self._metrics = metrics
         self._clock = clock
-        self._timeout = timeout_s
         self._retry_min = retry_min_s
         self._retry_max = retry_max_s
-        self._max_attempts = max_attempts
         self._queues: dict[str, asyncio.Queue[Notification]] = {
-            n.name: asyncio.Queue() for n in notifiers
+            name: asyncio.Queue() for name in notifiers
         }
-        self._outstanding: dict[
-            str, dict[str, Any]
-        ] = {}  # id -> remaining, delivered, attempts, error
+        self._outstanding: dict[str, _Delivery] = {}
         self._finished: list[dict[str, Any]] = []
         self._wake_marks = asyncio.Event()
 
@@ -75,14 +86,14 @@ class Dispatcher:
         for notification in notifications:
             if notification.id in self._outstanding:
                 continue
-            self._outstanding[notification.id] = {
-                "remaining": len(self._notifiers),
-                "delivered": 0,
-                "attempts": 0,
-                "error": None,
-            }
-            for queue in self._queues.values():
-                queue.put_nowait(notification)
+            targets = ["log"] + [
+                name for name in self._router.channels(notification) if name in self._notifiers
+            ]
+            self._outstanding[notification.id] = _Delivery(
+                remaining=len(targets), tried=set(targets)
+            )
+            for name in targets:
+                self._queues[name].put_nowait(notification)
 
     @property
     def outstanding(self) -> int:
@@ -90,8 +101,8 @@ class Dispatcher:
 
     async def run(self) -> None:
         workers = [
-            asyncio.create_task(self._work(notifier), name=f"notify-{notifier.name}")
-            for notifier in self._notifiers
+            asyncio.create_task(self._work(notifier), name=f"notify-{name}")
+            for name, notifier in self._notifiers.items()
         ]
         try:
             await self._mark_loop()
@@ -101,12 +112,12 @@ class Dispatcher:
             for worker in workers:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            for notifier in self._notifiers.values():
+                await notifier.close()
 
     async def flush(self) -> None:
         """Write the outcome of finished notifications now (shutdown)."""
         await self._write_marks()
-
-    # ---- start-up ---------------------------------------------------------------------
 
     @staticmethod
     def load_pending(conn: Connection) -> list[Notification]:
@@ -123,49 +134,56 @@ class Dispatcher:
         while True:
             notification = await queue.get()
             delivered = await self._deliver(notifier, notification)
-            self._settle(notification.id, delivered)
+            self._settle(notifier.name, notification, delivered)
 
     async def _deliver(self, notifier: Notifier, notification: Notification) -> bool:
         delay = self._retry_min
-        for attempt in range(1, self._max_attempts + 1):
+        attempts = notifier.retries + 1
+        for attempt in range(1, attempts + 1):
             state = self._outstanding[notification.id]
-            state["attempts"] += 1
+            state.attempts += 1
             try:
-                await asyncio.wait_for(notifier.send(notification), self._timeout)
+                await asyncio.wait_for(notifier.send(notification), notifier.timeout_s)
             except Exception as exc:  # noqa: BLE001 - a channel's failure must never escape
-                state["error"] = f"{notifier.name}: {type(exc).__name__}: {exc}"[:500]
+                reason = (
+                    "timeout" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+                )
+                state.error = f"{notifier.name}: {reason}"[:500]
                 self._metrics.notifications.labels(notifier.name, "failed").inc()
                 log.warning(
                     "notify %s failed (attempt %d/%d) for %s %s: %s",
-                    notifier.name,
-                    attempt,
-                    self._max_attempts,
-                    notification.subject,
-                    notification.id,
-                    exc,
-                )
-                if attempt == self._max_attempts:
-                    return False
-                await asyncio.sleep(delay * (0.5 + random.random() / 2))
-                delay = min(delay * 2, self._retry_max)
+                    notifier.name, attempt, attempts, notification.subject, notification.id, reason,
+                )  # fmt: skip
+                if attempt < attempts:
+                    await asyncio.sleep(delay * (0.5 + random.random() / 2))
+                    delay = min(delay * 2, self._retry_max)
             else:
                 self._metrics.notifications.labels(notifier.name, "sent").inc()
                 return True
         return False
 
-    def _settle(self, notification_id: str, delivered: bool) -> None:
-        state = self._outstanding[notification_id]
-        state["remaining"] -= 1
-        state["delivered"] += int(delivered)
-        if state["remaining"] == 0:
-            del self._outstanding[notification_id]
+    def _settle(self, channel: str, notification: Notification, delivered: bool) -> None:
+        state = self._outstanding[notification.id]
+        state.remaining -= 1
+        if not delivered:
+            failover = self._router.failover(notification, channel)
+            if failover and failover in self._notifiers and failover not in state.tried:
+                log.warning("notify %s gave up; failing over to %s", channel, failover)
+                self._metrics.notifications.labels(failover, "failover").inc()
+                state.tried.add(failover)
+                state.remaining += 1
+                self._queues[failover].put_nowait(notification)
+            else:
+                state.uncovered += 1
+        if state.remaining == 0:
+            del self._outstanding[notification.id]
             self._finished.append(
                 {
-                    "b_id": notification_id,
-                    "status": "sent" if state["delivered"] else "failed",
+                    "b_id": notification.id,
+                    "status": "failed" if state.uncovered else "sent",
                     "sent_ms": self._clock.now_ms(),
-                    "attempts": state["attempts"],
-                    "last_error": state["error"],
+                    "attempts": state.attempts,
+                    "last_error": state.error,
                 }
             )
             self._wake_marks.set()

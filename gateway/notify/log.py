@@ -11,6 +11,11 @@ log = logging.getLogger("siteguard.notify")
 
 class LogNotifier:
     name = "log"
+    timeout_s = 5.0
+    retries = 0
+
+    async def close(self) -> None:
+        pass
 
     async def send(self, notification: Notification) -> None:
         alarm, ticket = notification.alarm, notification.ticket

@@ -59,3 +59,27 @@ def event_point(event: Event, *, community: str | None, ts_us: int) -> Point:
         fields=fields,
         ts_us=ts_us,
     )
+
+
+def status_points(
+    *,
+    devices: dict[str, tuple[int, int]],
+    alarms: dict[str, int],
+    communities: dict[str, str | None],
+    ts_ms: int,
+) -> list[Point]:
+    """Per building: devices registered, devices online, alarms active (measurement
+    ``siteguard``), so that dashboards can show them over time."""
+    points = []
+    for building, (total, online) in sorted(devices.items()):
+        tags = [("building", building)]
+        community = communities.get(building)
+        if community:
+            tags.append(("community", community))
+        fields: dict[str, FieldValue] = {
+            "devices": total,
+            "devices_online": online,
+            "alarms_active": alarms.get(building, 0),
+        }
+        points.append(Point("siteguard", tuple(sorted(tags)), fields, ts_ms * 1000))
+    return points

@@ -68,7 +68,16 @@ def test_stop_mid_burst_loses_nothing_and_applies_nothing_twice(
         for i in range(total)
     ]
     url = f"sqlite:///{tmp_path / 'siteguard.db'}"
-    publisher = threading.Thread(target=lambda: Publisher(mosquitto.url).publish_many(messages))
+
+    def publish_paced() -> None:
+        # Paced (~2,500 msg/s, about 1.2 s in all) so the stop lands mid-burst however fast
+        # the gateway drains what it is given.
+        with Publisher(mosquitto.url) as pub:
+            for start in range(0, total, 50):
+                pub.publish_many(messages[start : start + 50])
+                time.sleep(0.02)
+
+    publisher = threading.Thread(target=publish_paced)
     publisher.start()
     wait_for(lambda: len(_event_ids(url, building)) >= total // 4, timeout=20, what="a quarter")
     if how == "SIGKILL":

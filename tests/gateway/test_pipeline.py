@@ -14,7 +14,9 @@ from alerting.engine import Engine
 from gateway.dedup import Deduplicator
 from gateway.hub import EventHub
 from gateway.metrics import Metrics
-from gateway.notify import Dispatcher
+from gateway.notify.dispatcher import Dispatcher
+from gateway.notify.log import LogNotifier
+from gateway.notify.routing import Router
 from gateway.pipeline import Pipeline
 from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.series.sinks.fake import FakeSink
@@ -80,7 +82,11 @@ class Rig:
             tickets=TicketDesk(config=TicketsConfig(), registry=self.registry, ids=IdFactory()),
             hub=EventHub(),
             dispatcher=Dispatcher(
-                notifiers=[], store=store, metrics=self.metrics, clock=self.clock
+                notifiers={"log": LogNotifier()},
+                router=Router([]),
+                store=store,
+                metrics=self.metrics,
+                clock=self.clock,
             ),
             metrics=self.metrics,
             clock=self.clock,

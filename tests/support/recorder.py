@@ -9,14 +9,21 @@ from typing import Any
 
 
 class Recorder:
-    """``fail_first`` requests get ``fail_status``; ``delay_s`` slows every answer."""
+    """``fail_first`` requests get ``fail_status``; ``delay_s`` slows every answer; ``body`` is
+    what a successful answer says (robot APIs answer 200 with an error code inside)."""
 
     def __init__(
-        self, *, fail_first: int = 0, fail_status: int = 500, delay_s: float = 0.0
+        self,
+        *,
+        fail_first: int = 0,
+        fail_status: int = 500,
+        delay_s: float = 0.0,
+        body: bytes = b'{"ok": true}',
     ) -> None:
         self.fail_first = fail_first
         self.fail_status = fail_status
         self.delay_s = delay_s
+        self.body = body
         self.attempts: list[dict[str, Any]] = []  # every request, failed or not
         self.received: list[dict[str, Any]] = []  # requests answered with success
         self._lock = threading.Lock()
@@ -35,10 +42,13 @@ class Recorder:
                 if recorder.delay_s:
                     threading.Event().wait(recorder.delay_s)
                 status = recorder.fail_status if failing else 200
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"ok": true}' if not failing else b'{"error": "try later"}')
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(recorder.body if not failing else b'{"error": "try later"}')
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a timeout test)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

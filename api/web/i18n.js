@@ -1,0 +1,103 @@
+// Words of the web pages: Simplified Chinese first (the street's language), English second.
+"use strict";
+
+const MESSAGES = {
+  zh: {
+    "app.title": "安全卫士", "app.subtitle": "张贵庄街道 · 楼宇安全物联网", "app.signout": "退出", "app.live": "实时",
+    "signin.title": "登录", "signin.hint": "请输入管理员分配的访问令牌。", "signin.token": "访问令牌",
+    "signin.go": "登录", "signin.bad": "令牌无效，请检查后重试。", "signin.down": "无法连接服务器。",
+    "role.admin": "管理员", "role.duty": "值班员", "role.manager": "物业",
+    "sound.blocked": "有严重报警，但浏览器阻止了提示音。", "sound.enable": "启用报警声音",
+    "duty.alarms": "实时报警", "duty.none": "当前没有报警", "duty.pick": "选择一条报警查看楼栋、设备并处置",
+    "alarm.kind.smoke": "烟感报警", "alarm.kind.fire": "火警确认", "alarm.kind.gas": "燃气泄漏",
+    "alarm.kind.compound": "烟雾与燃气复合报警", "alarm.kind.ebike_hotspot": "电动车进电梯高发",
+    "alarm.kind.ebike_standoff": "电动车阻挡电梯门", "alarm.kind.device_fault": "设备故障",
+    "alarm.kind.tamper": "设备被拆卸", "alarm.kind.low_battery": "电量低", "alarm.kind.device_offline": "设备离线",
+    "alarm.kind.flapping": "设备频繁报警",
+    "severity.critical": "严重", "severity.warning": "警告", "severity.info": "提示",
+    "alarm.unacked": "未确认", "alarm.acked": "已确认", "alarm.cleared": "已恢复", "alarm.times": "{n}次",
+    "alarm.opened": "首次报警", "alarm.updated": "最近更新", "alarm.devices": "设备", "alarm.count": "次数",
+    "alarm.status": "状态", "alarm.ticket": "隐患工单", "alarm.peak": "最高浓度", "alarm.verdict": "结论",
+    "alarm.note": "处置说明", "alarm.latched": "需人工解除",
+    "building.title": "楼栋", "building.community": "社区", "building.address": "地址",
+    "building.property": "物业公司", "building.contact": "联系人",
+    "ack.title": "确认处置", "ack.verdict": "结论", "ack.real": "真实警情", "ack.false_alarm": "误报",
+    "ack.test": "测试", "ack.note": "处置说明（可选）", "ack.go": "确认", "ack.done": "已确认",
+    "clear.go": "解除报警", "clear.note": "解除说明", "clear.confirm": "确认解除此报警？",
+    "tickets.title": "隐患工单", "tickets.open_all": "未销号", "tickets.none": "没有工单",
+    "tickets.due": "期限", "tickets.responsible": "责任单位", "tickets.level": "升级",
+    "tickets.note": "请填写说明", "tickets.close_note": "请填写整改情况（销号必填）",
+    "status.open": "待派发", "status.assigned": "已派发", "status.rectifying": "整改中",
+    "status.review": "待复核", "status.closed": "已销号",
+    "move.assigned": "派发", "move.rectifying": "开始整改", "move.review": "提交复核",
+    "move.closed": "销号", "move.reject": "退回整改",
+    "level.1": "函告", "level.2": "通报", "level.3": "约谈", "level.4": "曝光",
+    "manager.buildings": "我的楼栋", "manager.devices": "设备状态", "manager.pick": "点击设备查看近期读数",
+    "filter.all": "全部", "filter.offline": "离线", "filter.battery": "低电量", "filter.alarm": "报警中",
+    "filter.every_building": "全部楼栋",
+    "device.id": "设备", "device.type": "类型", "device.building": "楼栋", "device.location": "位置",
+    "device.online": "在线", "device.last_seen": "最后上报", "device.battery": "电量", "device.signal": "信号",
+    "device.alarms": "报警", "device.readings": "近期读数", "device.no_readings": "暂无读数",
+    "type.smoke": "烟感", "type.gas": "燃气", "type.ebike": "阻车", "yes": "在线", "no": "离线", "never": "未上报",
+    "card.devices": "设备 {n} 台", "card.alarms": "报警 {n} 条",
+    "error.generic": "操作失败：{msg}",
+  },
+  en: {
+    "app.title": "SiteGuard", "app.subtitle": "Zhangguizhuang Street · building safety IoT", "app.signout": "Sign out", "app.live": "live",
+    "signin.title": "Sign in", "signin.hint": "Enter the access token your administrator gave you.", "signin.token": "Access token",
+    "signin.go": "Sign in", "signin.bad": "That token is not valid.", "signin.down": "Cannot reach the server.",
+    "role.admin": "Administrator", "role.duty": "Duty officer", "role.manager": "Property manager",
+    "sound.blocked": "There are critical alarms, but the browser blocked the alarm tone.", "sound.enable": "Enable alarm sound",
+    "duty.alarms": "Live alarms", "duty.none": "No alarms", "duty.pick": "Pick an alarm to see its building and devices and to act on it",
+    "alarm.kind.smoke": "Smoke", "alarm.kind.fire": "Fire confirmed", "alarm.kind.gas": "Gas leak",
+    "alarm.kind.compound": "Smoke and gas", "alarm.kind.ebike_hotspot": "E-bike hotspot",
+    "alarm.kind.ebike_standoff": "E-bike standoff", "alarm.kind.device_fault": "Device fault",
+    "alarm.kind.tamper": "Tampered", "alarm.kind.low_battery": "Low battery", "alarm.kind.device_offline": "Offline",
+    "alarm.kind.flapping": "Flapping",
+    "severity.critical": "Critical", "severity.warning": "Warning", "severity.info": "Info",
+    "alarm.unacked": "Unacknowledged", "alarm.acked": "Acknowledged", "alarm.cleared": "Cleared", "alarm.times": "{n}×",
+    "alarm.opened": "Opened", "alarm.updated": "Updated", "alarm.devices": "Devices", "alarm.count": "Count",
+    "alarm.status": "Status", "alarm.ticket": "Ticket", "alarm.peak": "Peak", "alarm.verdict": "Verdict",
+    "alarm.note": "Note", "alarm.latched": "Cleared by hand",
+    "building.title": "Building", "building.community": "Community", "building.address": "Address",
+    "building.property": "Property company", "building.contact": "Contact",
+    "ack.title": "Acknowledge", "ack.verdict": "Verdict", "ack.real": "Real", "ack.false_alarm": "False alarm",
+    "ack.test": "Test", "ack.note": "Note (optional)", "ack.go": "Acknowledge", "ack.done": "Acknowledged",
+    "clear.go": "Clear alarm", "clear.note": "Why it is cleared", "clear.confirm": "Clear this alarm?",
+    "tickets.title": "Hazard tickets", "tickets.open_all": "Not closed", "tickets.none": "No tickets",
+    "tickets.due": "Due", "tickets.responsible": "Responsible", "tickets.level": "Escalation",
+    "tickets.note": "Add a note", "tickets.close_note": "How was it rectified? (required to close)",
+    "status.open": "Open", "status.assigned": "Assigned", "status.rectifying": "Rectifying",
+    "status.review": "In review", "status.closed": "Closed",
+    "move.assigned": "Assign", "move.rectifying": "Start work", "move.review": "Hand in",
+    "move.closed": "Close", "move.reject": "Reject",
+    "level.1": "Written notice", "level.2": "Circulated", "level.3": "Summons", "level.4": "Public exposure",
+    "manager.buildings": "My buildings", "manager.devices": "Devices", "manager.pick": "Pick a device to see its recent readings",
+    "filter.all": "All", "filter.offline": "Offline", "filter.battery": "Low battery", "filter.alarm": "In alarm",
+    "filter.every_building": "All buildings",
+    "device.id": "Device", "device.type": "Type", "device.building": "Building", "device.location": "Location",
+    "device.online": "Online", "device.last_seen": "Last seen", "device.battery": "Battery", "device.signal": "Signal",
+    "device.alarms": "Alarms", "device.readings": "Recent readings", "device.no_readings": "No readings yet",
+    "type.smoke": "Smoke", "type.gas": "Gas", "type.ebike": "E-bike", "yes": "Online", "no": "Offline", "never": "Not yet seen",
+    "card.devices": "{n} devices", "card.alarms": "{n} alarms",
+    "error.generic": "Failed: {msg}",
+  },
+};
+
+function currentLang() {
+  return localStorage.getItem("siteguard.lang") === "en" ? "en" : "zh";
+}
+
+function t(key, params) {
+  const lang = currentLang();
+  let text = (MESSAGES[lang] && MESSAGES[lang][key]) || MESSAGES.zh[key] || key;
+  for (const [name, value] of Object.entries(params || {})) text = text.replace(`{${name}}`, value);
+  return text;
+}
+
+function translatePage() {
+  document.documentElement.lang = currentLang() === "en" ? "en" : "zh-CN";
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  document.getElementById("lang").textContent = currentLang() === "en" ? "中文" : "EN";
+}

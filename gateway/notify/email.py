@@ -1,0 +1,57 @@
+"""E-mail over SMTP (plain, STARTTLS or SSL), sent from a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from gateway.notify import text
+from gateway.notify.base import Notification, NotifyError
+from siteguard.config import EmailChannel
+
+
+class EmailNotifier:
+    def __init__(
+        self, *, name: str, config: EmailChannel, describe: text.Describe | None = None
+    ) -> None:
+        self.name = name
+        self.timeout_s = config.timeout_s
+        self.retries = config.retries
+        self._config = config
+        self._describe = describe
+
+    def message(self, n: Notification) -> EmailMessage:
+        message = EmailMessage()
+        message["Subject"] = text.title(n, self._describe)
+        message["From"] = self._config.sender
+        message["To"] = ", ".join(self._config.to)
+        message["X-SiteGuard-Notification"] = n.id
+        message.set_content(text.plain(n, self._describe))
+        return message
+
+    async def send(self, notification: Notification) -> None:
+        await asyncio.to_thread(self._send, self.message(notification))
+
+    def _send(self, message: EmailMessage) -> None:
+        c = self._config
+        try:
+            smtp: smtplib.SMTP
+            if c.security == "ssl":
+                smtp = smtplib.SMTP_SSL(
+                    c.host, c.port, timeout=c.timeout_s, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout_s)
+            with smtp:
+                if c.security == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+                if c.username:
+                    smtp.login(c.username, c.password.get_secret_value() if c.password else "")
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise NotifyError(f"SMTP {c.host}:{c.port}: {exc}") from exc
+
+    async def close(self) -> None:
+        pass

@@ -1,0 +1,106 @@
+"""What a notification says, in Chinese (the duty room's language), for every channel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from gateway.notify.base import Notification
+
+KIND = {
+    "smoke": "烟感报警",
+    "fire": "火警确认",
+    "gas": "燃气泄漏",
+    "compound": "烟雾与燃气复合报警",
+    "ebike_hotspot": "电动车进电梯高发",
+    "ebike_standoff": "电动车阻挡电梯门",
+    "device_fault": "设备故障",
+    "tamper": "设备被拆卸",
+    "low_battery": "设备电量低",
+    "device_offline": "设备离线",
+    "flapping": "设备频繁报警",
+}
+SEVERITY = {"critical": "严重", "warning": "警告", "info": "提示"}
+REASON = {
+    "opened": "新报警",
+    "escalated": "升级",
+    "reminder": "未确认提醒",
+    "cleared": "已恢复",
+}
+CATEGORY = {
+    "fire": "消防",
+    "gas": "燃气",
+    "ebike": "电动车",
+    "device": "设备",
+    "inspection": "巡查",
+}
+STATUS = {
+    "open": "待派发",
+    "assigned": "已派发",
+    "rectifying": "整改中",
+    "review": "待复核",
+    "closed": "已销号",
+}
+_BEIJING = timedelta(hours=8)
+
+Describe = Callable[[str], str | None]  # building id -> its name, where known
+
+
+def local_time(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return (datetime.fromtimestamp(ms / 1000, UTC) + _BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _where(building_id: str, describe: Describe | None) -> str:
+    name = describe(building_id) if describe else None
+    return f"{name}（{building_id}）" if name else building_id
+
+
+def title(n: Notification, describe: Describe | None = None) -> str:
+    if n.alarm is not None:
+        a = n.alarm
+        label = f"{SEVERITY.get(a.severity, a.severity)}·{REASON.get(n.reason, n.reason)}"
+        return f"【{label}】{KIND.get(a.kind, a.kind)} · {_where(a.building_id, describe)}"
+    assert n.ticket is not None
+    t = n.ticket
+    what = "新工单" if n.reason == "opened" else f"逾期升级（第{t.escalation_level}级）"
+    return f"【隐患工单·{what}】{t.title}"
+
+
+def lines(n: Notification, describe: Describe | None = None) -> list[str]:
+    """The body, one fact per line."""
+    if n.alarm is not None:
+        a = n.alarm
+        out = [
+            f"位置：{_where(a.building_id, describe)}",
+            f"设备：{'、'.join(a.device_ids) or '-'}",
+            f"首次报警：{local_time(a.opened_ms)}（北京时间）",
+            f"累计次数：{a.count}",
+        ]
+        if a.peak is not None:
+            out.append(f"最高浓度：{a.peak:g} %LEL")
+        if a.ticket_id:
+            out.append(f"隐患工单：{a.ticket_id}")
+        out.append(f"报警编号：{a.id}")
+        if n.reason in ("opened", "escalated", "reminder") and a.acknowledged_ms is None:
+            out.append("请值班员尽快确认处置。")
+        return out
+    assert n.ticket is not None
+    t = n.ticket
+    return [
+        f"位置：{_where(t.building_id, describe)}",
+        f"类别：{CATEGORY.get(t.category, t.category)}",
+        f"责任单位：{t.responsible}",
+        f"整改期限：{local_time(t.due_ms)}（北京时间）",
+        f"状态：{STATUS.get(t.status, t.status)}",
+        f"工单编号：{t.id}",
+    ]
+
+
+def plain(n: Notification, describe: Describe | None = None) -> str:
+    return "\n".join([title(n, describe), *lines(n, describe)])
+
+
+def markdown(n: Notification, describe: Describe | None = None) -> str:
+    return "\n".join([f"### {title(n, describe)}", *(f"> {line}" for line in lines(n, describe))])

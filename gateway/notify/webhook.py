@@ -1,0 +1,60 @@
+"""A generic webhook: the notification as JSON, optionally signed (HMAC-SHA256 of the body)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+import msgspec
+
+from gateway.notify import text
+from gateway.notify.base import Notification
+from gateway.notify.http import HttpPoster
+from gateway.store.alarms import alarm_object
+from gateway.store.tickets import ticket_object
+from siteguard.config import WebhookChannel
+
+_json = msgspec.json.Encoder()
+
+
+def body(n: Notification, describe: text.Describe | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": n.id,
+        "subject": n.subject,
+        "reason": n.reason,
+        "title": text.title(n, describe),
+        "text": text.plain(n, describe),
+    }
+    if n.alarm is not None:
+        out["alarm"] = alarm_object(n.alarm)
+    if n.ticket is not None:
+        out["ticket"] = ticket_object(n.ticket, [])
+    return out
+
+
+class WebhookNotifier:
+    def __init__(
+        self, *, name: str, config: WebhookChannel, describe: text.Describe | None = None
+    ) -> None:
+        self.name = name
+        self.timeout_s = config.timeout_s
+        self.retries = config.retries
+        self._config = config
+        self._describe = describe
+        self._poster = HttpPoster(timeout_s=config.timeout_s)
+
+    async def send(self, notification: Notification) -> None:
+        payload = _json.encode(body(notification, self._describe))
+        headers = {"Content-Type": "application/json", "Idempotency-Key": notification.id}
+        if self._config.secret is not None:
+            key = self._config.secret.get_secret_value().encode()
+            headers["X-SiteGuard-Signature"] = (
+                "sha256=" + hmac.new(key, payload, hashlib.sha256).hexdigest()
+            )
+        if self._config.token is not None:
+            headers["Authorization"] = f"Bearer {self._config.token.get_secret_value()}"
+        await self._poster.post(self._config.url, content=payload, headers=headers)
+
+    async def close(self) -> None:
+        await self._poster.close()

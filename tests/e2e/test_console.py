@@ -1,0 +1,162 @@
+"""The web pages in a real headless Chromium (Debian's, driven by Playwright): the duty officer
+sees a confirmed fire appear and acknowledges it; a property manager sees only their own
+buildings' devices. Screenshots are saved in test-artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GatewayFactory
+from tests.support.gateway import Gateway
+from tests.support.mqtt import Publisher, topic
+from tests.support.servers import ROOT, Mosquitto, need_binary
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = need_binary("chromium", Path("/usr/bin/chromium"))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def token(gateway: Gateway, role: str, buildings: list[str] | None = None) -> str:
+    body: dict[str, object] = {"name": f"{role} test", "role": role}
+    if buildings is not None:
+        body["buildings"] = buildings
+    value: str = gateway.call("POST", "/api/v1/tokens", json=body).json()["token"]
+    return value
+
+
+def sign_in(page: object, base: str, value: str) -> None:
+    page.goto(base + "/")  # type: ignore[attr-defined]
+    page.fill("[data-testid=token]", value)  # type: ignore[attr-defined]
+    page.click("[data-testid=signin]")  # type: ignore[attr-defined]
+
+
+@pytest.mark.services
+def test_duty_officer_sees_the_fire_within_two_seconds_and_acknowledges_it(
+    browser: object, mosquitto: Mosquitto, make_gateway: GatewayFactory, building: str
+) -> None:
+    gateway = make_gateway(mqtt_url=mosquitto.url).start()
+    gateway.call(
+        "PUT",
+        f"/api/v1/buildings/{building}",
+        json={"name": "金泰里9号楼", "community": "金泰里社区"},
+    )
+    page = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(gateway.base + "/")
+    assert page.is_visible("[data-testid=token]")
+    assert not page.is_visible("[data-testid=alarm-list]")  # nothing without a token
+    page.fill("[data-testid=token]", "sg_not_a_token")
+    page.click("[data-testid=signin]")
+    page.wait_for_selector("#signin-error:not([hidden])")
+    assert "无效" in page.inner_text("#signin-error")
+    sign_in(page, gateway.base, token(gateway, "duty"))
+    page.wait_for_selector("#duty:not([hidden])")
+    page.wait_for_selector("[data-testid=live]:not([hidden])")  # listening
+
+    with Publisher(mosquitto.url) as pub:
+        pub.publish(topic(building, "smoke", "s1"), {"type": "alarm"})
+        pub.publish(topic(building, "smoke", "s2"), {"type": "alarm"})
+        published = time.monotonic()
+    page.wait_for_selector("[data-testid=alarm-fire]", timeout=2000)
+    assert time.monotonic() - published < 2.0
+    card = page.locator("[data-testid=alarm-fire]")
+    assert "火警确认" in card.inner_text() and "金泰里9号楼" in card.inner_text()
+
+    card.click()
+    page.wait_for_selector("[data-testid=ack-form]")
+    page.select_option("[data-testid=verdict]", "real")
+    page.fill("[data-testid=ack-note]", "已通知119，物业到场")
+    page.click("[data-testid=ack]")
+    page.wait_for_selector("[data-testid=acked]")
+    page.wait_for_selector("[data-testid=ticket-fire]")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-duty.png"))
+
+    fire = gateway.get("/api/v1/alarms", building=building, kind="fire")["items"][0]
+    assert fire["acknowledged_at"] is not None
+    assert fire["verdict"] == "real" and fire["ack_note"] == "已通知119，物业到场"
+    assert fire["acknowledged_by"] == "duty test"
+
+    page.click("[data-testid=lang]")
+    assert "Live alarms" in page.inner_text("#duty")
+    assert errors == []
+
+
+@pytest.mark.services
+def test_manager_sees_only_their_buildings_devices(
+    browser: object, mosquitto: Mosquitto, make_gateway: GatewayFactory, building: str
+) -> None:
+    gateway = make_gateway(mqtt_url=mosquitto.url).start()
+    mine, theirs = f"{building}-M", f"{building}-T"
+    gateway.call(
+        "PUT",
+        f"/api/v1/buildings/{mine}",
+        json={"name": "新兴家园5号楼", "community": "新兴家园社区"},
+    )
+    gateway.call("PUT", f"/api/v1/buildings/{theirs}", json={"name": "别人的楼"})
+    with Publisher(mosquitto.url) as pub:
+        for i in range(3):
+            pub.publish(
+                topic(mine, "gas", f"{mine}-g{i}", "telemetry"),
+                {"type": "reading", "lel_pct": 2.0 + i, "battery_pct": 15 if i == 0 else 80},
+            )
+            pub.publish(
+                topic(theirs, "gas", f"{theirs}-g{i}", "telemetry"),
+                {"type": "reading", "lel_pct": 1.0},
+            )
+        pub.publish(topic(mine, "ebike", f"{mine}-lift", "event"), {"type": "camera_blocked"})
+    time.sleep(1.0)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, gateway.base, token(gateway, "manager", [mine]))
+    page.wait_for_selector("[data-testid=device-row]")
+    shown = page.locator("[data-testid=device-row]").evaluate_all(
+        "rows => rows.map(r => r.dataset.device)"
+    )
+    assert sorted(shown) == sorted([f"{mine}-g0", f"{mine}-g1", f"{mine}-g2", f"{mine}-lift"])
+    assert page.locator("[data-testid=building-card]").count() == 1
+    assert "别人的楼" not in page.inner_text("body")
+
+    page.click("[data-testid=filter-battery]")
+    assert page.locator("[data-testid=device-row]").evaluate_all(
+        "r => r.map(x => x.dataset.device)"
+    ) == [f"{mine}-g0"]
+    page.click("[data-testid=filter-alarm]")
+    in_alarm = page.locator("[data-testid=device-row]").evaluate_all(
+        "r => r.map(x => x.dataset.device)"
+    )
+    assert set(in_alarm) == {f"{mine}-lift", f"{mine}-g0"}  # a blocked camera, a low battery
+    page.click("[data-i18n='filter.all']")
+    page.click(f"[data-device='{mine}-g2']")
+    page.wait_for_selector("[data-testid=reading-chart]")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-manager.png"), full_page=True)
+    assert errors == []
+
+    # On a phone: one column, nothing wider than the screen (tables scroll inside their box).
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
+    sign_in(phone, gateway.base, token(gateway, "manager", [mine]))
+    phone.wait_for_selector("[data-testid=device-row]")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.click(f"[data-device='{mine}-g1']")
+    phone.wait_for_selector("[data-testid=reading-chart]")
+    phone.screenshot(path=str(ARTIFACTS / "console-manager-phone.png"), full_page=True)
