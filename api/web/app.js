@@ -8,6 +8,7 @@ const state = {
   buildings: new Map(),
   alarms: new Map(), // active alarms by id
   tickets: new Map(),
+  ticketsArriving: null, // tickets from the stream while the list loads
   devices: [],
   selected: null,
   lastEventId: null,
@@ -144,6 +145,7 @@ function onAlarm(alarm) {
 }
 
 function onTicket(ticket) {
+  if (state.ticketsArriving) state.ticketsArriving.set(ticket.id, ticket);
   state.tickets.set(ticket.id, ticket);
   renderTickets();
 }
@@ -286,8 +288,20 @@ const MOVES = {
 async function loadTickets() {
   const status = state.me.role === "manager" ? "" : $("ticket-status").value;
   const query = status ? `?status=${status}&limit=200` : "?limit=200";
-  const page = await api(`/api/v1/tickets${query}`);
-  state.tickets = new Map(page.items.filter((x) => status === "closed" || x.status !== "closed").map((x) => [x.id, x]));
+  // Tickets the stream brings while the list is on its way are newer than the list.
+  const arrived = new Map();
+  state.ticketsArriving = arrived;
+  try {
+    const page = await api(`/api/v1/tickets${query}`);
+    const shown = (x) => (status === "closed" ? x.status === "closed" : x.status !== "closed");
+    state.tickets = new Map(page.items.filter(shown).map((x) => [x.id, x]));
+    for (const ticket of arrived.values()) {
+      if (shown(ticket)) state.tickets.set(ticket.id, ticket);
+      else state.tickets.delete(ticket.id);
+    }
+  } finally {
+    if (state.ticketsArriving === arrived) state.ticketsArriving = null;
+  }
 }
 
 function renderTickets() {
