@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 import msgspec
 
 from adapters.events import Event
+
+# msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 inside a JSON string.
+DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError)
 
 
 class RawMessage(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -17,6 +21,10 @@ class RawMessage(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     received_ms: int
     qos: int = 0
     source: str = "mqtt"  # "mqtt" or "http"
+    # A message held for an unknown device, replayed once the device is registered: it is
+    # recorded as history (events, series) but no longer drives status or rules.
+    held_id: str | None = None
+    held_for: str | None = None  # the identifier it was held under
 
 
 class Rejection(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -27,6 +35,12 @@ class Rejection(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     adapter: str
     device_id: str | None = None
     building_id: str | None = None
+    # Set by vendor adapters for a device the registry does not know (reason
+    # ``unknown_device``): the message is held under this IMEI / DevEUI / platform id
+    # until the device is registered, rather than dead-lettered.
+    identifier: str | None = None
+    device_type: str | None = None  # what the payload looks like, for the pending list
+    summary: str | None = None  # what it said, e.g. "alarm", for the pending list
 
 
 class DeviceRef(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,9 +50,18 @@ class DeviceRef(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DeviceDirectory(Protocol):
-    """Registry look-ups for adapters whose payloads name devices by IMEI, DevEUI or platform id."""
+    """What vendor adapters may ask of the gateway: the registered device behind an IMEI,
+    DevEUI, platform id or device id, and whether an alarm of a kind is active on a device
+    (a vendor's "normal" status code is a clear only after an alarm or a fault)."""
 
     def by_identifier(self, identifier: str) -> DeviceRef | None: ...
+
+    def alarm_active(self, kind: str, device_id: str) -> bool: ...
+
+
+# What a message decodes to: a Rejection of the whole message, or its outcomes one by one
+# (a platform batch may hold several devices' data, one of them unknown or malformed).
+Decoded = Sequence[Event | Rejection] | Rejection
 
 
 class Adapter(Protocol):
@@ -46,6 +69,34 @@ class Adapter(Protocol):
 
     name: str
 
-    def decode(
-        self, message: RawMessage, directory: DeviceDirectory
-    ) -> list[Event] | Rejection: ...
+    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded: ...
+
+
+class PushRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """An HTTP push as a platform sent it (header names in lower case)."""
+
+    body: bytes
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+
+
+@runtime_checkable
+class SignedPush(Protocol):
+    """An adapter whose platform signs its HTTP pushes."""
+
+    def signs(self) -> bool:
+        """Whether a signing key is configured (then the signature is required)."""
+        ...
+
+    def verify_push(self, request: PushRequest) -> str | None:
+        """None when the platform's signature holds, else why not."""
+        ...
+
+
+@runtime_checkable
+class PushHandshake(Protocol):
+    """An adapter whose platform verifies the push URL with a GET before using it."""
+
+    def handshake(self, query: Mapping[str, str]) -> str | None:
+        """The body to answer the verification GET with, or None to refuse it."""
+        ...

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final, Literal
 import msgspec
 from msgspec import Meta
 
-from adapters.base import DeviceDirectory, RawMessage, Rejection
+from adapters.base import DECODE_ERRORS, DeviceDirectory, RawMessage, Rejection
 from adapters.events import CHANNELS, DEVICE_TYPES, EVENT_TYPES, Event
 
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -103,7 +103,7 @@ class CanonicalAdapter:
             )
         try:
             raw = self._json.decode(message.payload)
-        except msgspec.DecodeError as exc:
+        except DECODE_ERRORS as exc:
             return reject("not_json", str(exc))
         if not isinstance(raw, dict):
             return reject("not_object", f"payload is a JSON {type(raw).__name__}, not an object")

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from adapters.base import Adapter, DeviceDirectory, RawMessage, Rejection
+import logging
+
+from adapters.aliyun import AliyunAdapter
+from adapters.base import Adapter, Decoded, DeviceDirectory, RawMessage, Rejection
 from adapters.canonical import CanonicalAdapter
-from adapters.events import Event
+from adapters.ctwing import CtwingAdapter
+from adapters.ebike_board import EbikeBoardAdapter
+from adapters.iotda import IotdaAdapter
+from adapters.milesight import MilesightAdapter
+from adapters.onenet import OnenetAdapter
+
+log = logging.getLogger(__name__)
 
 
 class AdapterRegistry:
@@ -28,26 +37,48 @@ class AdapterRegistry:
     def names(self) -> list[str]:
         return sorted(self._adapters)
 
-    def decode(self, message: RawMessage, directory: DeviceDirectory) -> list[Event] | Rejection:
+    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded:
         topic = message.topic
+        adapter = self._canonical
         if topic.startswith(self._vendor_prefix):
             name = topic[len(self._vendor_prefix) :].split("/", 1)[0]
-            adapter = self._adapters.get(name)
-            if adapter is None or adapter is self._canonical:
+            vendor = self._adapters.get(name)
+            if vendor is None or vendor is self._canonical:
                 return Rejection(
                     reason="unknown_adapter", detail=f"no adapter {name!r}", adapter="registry"
                 )
-            return adapter.decode(message, directory)
-        if not topic.startswith(self._prefix):
+            adapter = vendor
+        elif not topic.startswith(self._prefix):
             return Rejection(
                 reason="bad_topic", detail=f"outside {self._prefix}#: {topic!r}", adapter="registry"
             )
-        return self._canonical.decode(message, directory)
+        try:
+            return adapter.decode(message, directory)
+        except Exception as exc:  # a decoder bug must never stop ingestion
+            log.exception("adapter %s raised on a message on %s", adapter.name, topic[:200])
+            return Rejection(
+                reason="adapter_error",
+                detail=f"{type(exc).__name__}: {exc}"[:2000],
+                adapter=adapter.name,
+            )
 
 
-def default_registry(*, topic_prefix: str, max_payload_bytes: int) -> AdapterRegistry:
+def default_registry(
+    *, topic_prefix: str, max_payload_bytes: int, onenet_token: str | None = None
+) -> AdapterRegistry:
     """The registry with every adapter that ships with SiteGuard."""
-    return AdapterRegistry(
+    registry = AdapterRegistry(
         topic_prefix=topic_prefix,
         canonical=CanonicalAdapter(topic_prefix=topic_prefix, max_payload_bytes=max_payload_bytes),
     )
+    size = {"max_payload_bytes": max_payload_bytes}
+    for adapter in (
+        CtwingAdapter(**size),
+        OnenetAdapter(**size, token=onenet_token),
+        IotdaAdapter(**size),
+        AliyunAdapter(**size),
+        MilesightAdapter(**size, topic_prefix=topic_prefix),
+        EbikeBoardAdapter(**size),
+    ):
+        registry.register(adapter)
+    return registry

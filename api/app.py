@@ -13,7 +13,9 @@ from api.routers import (
     dead_letters,
     devices,
     health,
+    ingest,
     me,
+    pending,
     stream,
     tickets,
     tokens,
@@ -37,6 +39,8 @@ def create_app(*, context: ApiContext) -> FastAPI:
     app.include_router(tickets.router)
     app.include_router(tokens.router)
     app.include_router(dead_letters.router)
+    app.include_router(pending.router)
+    app.include_router(ingest.router)
     app.include_router(stream.router)
     app.include_router(me.router)
     app.include_router(web.router)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
+from adapters.base import PushRequest
 from alerting.model import Alarm
 from alerting.tickets import Role
+from gateway.http_ingest import PushResult
 from gateway.hub import EventHub
 from gateway.store.registry_rows import BuildingFields, DeviceFields
 from siteguard.clock import Clock
@@ -49,6 +51,16 @@ class RegistryOperations(Protocol):
     async def put_device(self, device_id: str, fields: DeviceFields) -> bool: ...
 
 
+class PushIngest(Protocol):
+    """Vendor platforms' HTTP pushes (gateway/http_ingest.py)."""
+
+    max_bytes: int
+
+    async def push(self, name: str, request: PushRequest) -> PushResult: ...
+
+    def handshake(self, name: str, query: Mapping[str, str]) -> str: ...
+
+
 Write = Callable[[Callable[[Connection], T]], Awaitable[T]]
 
 
@@ -66,4 +78,5 @@ class ApiContext:
     # Runs a function in one transaction on the store's writer thread (tokens).
     write: Callable[[Callable[[Connection], Any]], Awaitable[Any]]
     hub: EventHub
+    ingest: PushIngest | None = None
     stream_heartbeat_s: float = 15.0

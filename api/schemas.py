@@ -49,6 +49,7 @@ class Reading(BaseModel):
 class DeviceDetail(Device):
     imei: str | None = None
     dev_eui: str | None = None
+    platform_id: str | None = None
     readings: list[Reading] = Field(description="recent readings, newest first")
 
 

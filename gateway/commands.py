@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from alerting.model import Alarm, AlarmNotFound
 from alerting.tickets import Role, Ticket, TicketEntry, TicketError, move
+from gateway.pending import PendingReleaser
 from gateway.pipeline import Pipeline
 from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.store.alarms import load_alarm
@@ -148,10 +149,18 @@ class TicketCommands:
 class RegistryCommands:
     """Registry writes from the API: stored, then applied to ingest at once."""
 
-    def __init__(self, *, store: StoreWriter, registry: Registry, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        store: StoreWriter,
+        registry: Registry,
+        clock: Clock,
+        pending: PendingReleaser | None = None,
+    ) -> None:
         self._store = store
         self._registry = registry
         self._clock = clock
+        self._pending = pending
 
     async def put_building(self, building_id: str, fields: BuildingFields) -> bool:
         now = self._clock.now_ms()
@@ -167,17 +176,21 @@ class RegistryCommands:
         return created
 
     async def put_device(self, device_id: str, fields: DeviceFields) -> bool:
+        """Stores the device, applies it to ingest, and replays the vendor messages held
+        for it (returning once they are durable)."""
         now = self._clock.now_ms()
         created = await self._write(lambda conn: upsert_device(conn, device_id, fields, now))
-        self._registry.put_device(
-            DeviceInfo(
-                device_id=device_id,
-                device_type=fields.device_type,
-                building_id=fields.building_id,
-                imei=fields.imei,
-                dev_eui=fields.dev_eui,
-            )
+        info = DeviceInfo(
+            device_id=device_id,
+            device_type=fields.device_type,
+            building_id=fields.building_id,
+            imei=fields.imei,
+            dev_eui=fields.dev_eui,
+            platform_id=fields.platform_id,
         )
+        self._registry.put_device(info)
+        if self._pending is not None:
+            await self._pending.release([device_id, *info.identifiers])
         return created
 
     async def _write(self, fn: Callable[[Connection], T]) -> T:

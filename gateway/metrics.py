@@ -27,6 +27,17 @@ class Metrics:
         self.duplicates = Counter(
             "siteguard_messages_duplicate", "Repeats of (device, id) dropped", registry=r
         )
+        self.held = Counter(
+            "siteguard_messages_held",
+            "Vendor messages held for devices not yet registered",
+            ["adapter"],
+            registry=r,
+        )
+        self.released = Counter(
+            "siteguard_messages_released",
+            "Held messages replayed as history once their device was registered",
+            registry=r,
+        )
         self.accepted = Counter(
             "siteguard_events_accepted", "Events accepted", ["device_type"], registry=r
         )

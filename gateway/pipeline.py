@@ -22,12 +22,13 @@ from typing import Any, Final, TypeVar
 
 import msgspec
 
-from adapters.base import RawMessage, Rejection
+from adapters.base import Decoded, RawMessage, Rejection
 from adapters.events import Event
 from adapters.registry import AdapterRegistry
 from alerting.engine import Engine
 from alerting.model import Alarm
 from gateway.dedup import Deduplicator
+from gateway.directory import Directory
 from gateway.hub import EventHub, HubEvent
 from gateway.metrics import Metrics
 from gateway.notify.dispatcher import Dispatcher
@@ -111,6 +112,7 @@ class Pipeline:
         self._closing = False
         self._last_reject_log: dict[str, int] = {}
         self._point_clock = PointClock()
+        self._directory = Directory(registry=registry, book=engine.book)
 
     # ---- intake -----------------------------------------------------------------------
 
@@ -208,10 +210,11 @@ class Pipeline:
         await self._finish(turn)
         await self._series.wait_for_room()
         self._series.add(points, chunk.done)
-        oldest = min(m.received_ms for m in chunk.messages)
-        lag = max(0, self._clock.now_ms() - oldest) / 1000
-        self._metrics.pipeline_lag.set(lag)
-        self._metrics.pipeline_latency.observe(lag)
+        live = [m.received_ms for m in chunk.messages if m.held_id is None]
+        if live:
+            lag = max(0, self._clock.now_ms() - min(live)) / 1000
+            self._metrics.pipeline_lag.set(lag)
+            self._metrics.pipeline_latency.observe(lag)
         self._metrics.pipeline_pending.set(self._pending)
 
     async def _finish(self, turn: Turn) -> None:
@@ -275,19 +278,27 @@ class Pipeline:
 
     def process(self, messages: list[RawMessage]) -> tuple[Turn, list[Point]]:
         """Decode and apply ``messages`` in memory; return what must be made durable."""
-        now = messages[-1].received_ms if messages else self._clock.now_ms()
+        last = messages[-1] if messages else None
+        now = last.received_ms if last and last.held_id is None else self._clock.now_ms()
         turn = Turn(engine=self._engine, now=now)
         ws = turn.ws
         points: list[Point] = []
         sources: dict[str, int] = {}
         for message in messages:
             sources[message.source] = sources.get(message.source, 0) + 1
-            decoded = self._adapters.decode(message, self._registry)
-            if isinstance(decoded, Rejection):
-                self._reject(ws, message, decoded)
+            decoded = self._adapters.decode(message, self._directory)
+            if message.held_id is not None:
+                self._replay(ws, points, message, decoded)
                 continue
-            for event in decoded:
-                self._accept(ws, points, message, event)
+            if isinstance(decoded, Rejection):
+                decoded = (decoded,)
+            for outcome in decoded:
+                if not isinstance(outcome, Rejection):
+                    self._accept(ws, points, message, outcome)
+                elif outcome.reason == "unknown_device" and outcome.identifier:
+                    self._hold(ws, message, outcome)
+                else:
+                    self._reject(ws, message, outcome)
         for source, count in sources.items():
             self._metrics.received.labels(source).inc(count)
         # Readings are keyed by (device, ms): keep the last of a batch, as the device page would.
@@ -332,8 +343,9 @@ class Pipeline:
         self._metrics.accepted.labels(event.device_type).inc()
         if event.ts_replaced:
             self._metrics.ts_replaced.inc()
-        self._status.observe(event)
-        self._engine.on_event(event)
+        if message.held_id is None:  # a held message is history: it arrived before we knew
+            self._status.observe(event)
+            self._engine.on_event(event)
         points.append(event_point(event, community=community, ts_us=point_us))
         if event.type not in TELEMETRY_TYPES:
             ws.events.append(
@@ -351,7 +363,8 @@ class Pipeline:
                 }
             )
         numbers = event.numeric_fields()
-        if numbers and self._status.reading_due(event):
+        # Held messages keep every reading: history is not thinned against live status.
+        if numbers and (message.held_id is not None or self._status.reading_due(event)):
             ws.readings.append(
                 {
                     "device_id": event.device_id,
@@ -399,6 +412,51 @@ class Pipeline:
             info.building_id,
         )
         return info
+
+    def _replay(
+        self, ws: WriteSet, points: list[Point], message: RawMessage, decoded: Decoded
+    ) -> None:
+        """A held message, its device now registered: only that device's part of it counts
+        (the rest of a platform batch was taken, held or rejected the first time)."""
+        device = self._registry.by_identifier(message.held_for or "")
+        if device is None:
+            return  # unregistered again meanwhile: it stays held
+        for outcome in (decoded,) if isinstance(decoded, Rejection) else decoded:
+            if not isinstance(outcome, Rejection):
+                if outcome.device_id == device.device_id:
+                    self._accept(ws, points, message, outcome)
+            elif outcome.device_id == device.device_id:
+                self._reject(ws, message, outcome)
+        ws.released.append(message.held_id or "")
+        self._metrics.released.inc()
+
+    def _hold(self, ws: WriteSet, message: RawMessage, rejection: Rejection) -> None:
+        """Keeps a vendor message of an unregistered device until it is registered."""
+        assert rejection.identifier is not None
+        self._metrics.held.labels(rejection.adapter).inc()
+        ws.pending.append(
+            {
+                "id": self._ids.new(message.received_ms),
+                "adapter": rejection.adapter,
+                "identifier": rejection.identifier,
+                "device_type": rejection.device_type,
+                "summary": (rejection.summary or "")[:64] or None,
+                "received_ms": message.received_ms,
+                "source": message.source,
+                "topic": message.topic[:1024],
+                "payload": message.payload[: self._ingest.max_payload_bytes],
+            }
+        )
+        key = f"{rejection.adapter}:{rejection.identifier}"
+        last = self._last_reject_log.get(key)
+        if last is None or message.received_ms - last >= self._ingest.reject_log_interval_s * 1000:
+            self._last_reject_log[key] = message.received_ms
+            log.warning(
+                "held a %s message of unregistered device %s (%s) until it is registered",
+                rejection.adapter,
+                rejection.identifier,
+                rejection.summary or "?",
+            )
 
     def _reject(self, ws: WriteSet, message: RawMessage, rejection: Rejection) -> None:
         self._metrics.rejected.labels(rejection.reason).inc()

@@ -27,6 +27,11 @@ class DeviceInfo(msgspec.Struct, frozen=True, kw_only=True):
     building_id: str
     imei: str | None = None
     dev_eui: str | None = None
+    platform_id: str | None = None
+
+    @property
+    def identifiers(self) -> tuple[str, ...]:
+        return tuple(i for i in (self.imei, self.dev_eui, self.platform_id) if i)
 
 
 class Registry:
@@ -60,7 +65,13 @@ class Registry:
                 count += 1
             self._seen_ms = max(self._seen_ms, row.updated_ms)
         devices = sa.select(
-            d.device_id, d.device_type, d.building_id, d.imei, d.dev_eui, d.updated_ms
+            d.device_id,
+            d.device_type,
+            d.building_id,
+            d.imei,
+            d.dev_eui,
+            d.platform_id,
+            d.updated_ms,
         )
         for dev in conn.execute(devices.where(d.updated_ms >= since)):
             device = DeviceInfo(
@@ -69,6 +80,7 @@ class Registry:
                 building_id=dev.building_id,
                 imei=dev.imei,
                 dev_eui=dev.dev_eui,
+                platform_id=dev.platform_id,
             )
             if self._devices.get(device.device_id) != device:
                 self.put_device(device)
@@ -101,16 +113,14 @@ class Registry:
     def put_device(self, info: DeviceInfo) -> None:
         old = self._devices.get(info.device_id)
         if old is not None:
-            for ident in (old.imei, old.dev_eui):
-                if ident:
-                    self._identifiers.pop(ident, None)
+            for ident in old.identifiers:
+                self._identifiers.pop(ident, None)
         self._devices[info.device_id] = info
-        for ident in (info.imei, info.dev_eui):
-            if ident:
-                self._identifiers[ident] = info.device_id
+        for ident in info.identifiers:
+            self._identifiers[ident] = info.device_id
 
     def by_identifier(self, identifier: str) -> DeviceRef | None:
-        """DeviceDirectory for vendor adapters: device id, IMEI or DevEUI to the device."""
+        """Device id, IMEI, DevEUI or platform id to the device."""
         device_id = self._identifiers.get(identifier, identifier)
         info = self._devices.get(device_id)
         if info is None:

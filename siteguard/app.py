@@ -26,7 +26,9 @@ from alerting.engine import Engine as RuleEngine
 from api import ApiContext, create_app
 from gateway.commands import AlarmCommands, RegistryCommands, StoreUnavailable, TicketCommands
 from gateway.dedup import Deduplicator
+from gateway.directory import Directory
 from gateway.export import TicketExporter
+from gateway.http_ingest import HttpIngest
 from gateway.hub import EventHub
 from gateway.ingest import MqttIngest, quiet_noack
 from gateway.metrics import Metrics
@@ -34,6 +36,7 @@ from gateway.notify.base import Notification
 from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.factory import create_notifiers
 from gateway.notify.routing import Router
+from gateway.pending import PendingReleaser, prune_pending
 from gateway.pipeline import Pipeline
 from gateway.registry import Registry
 from gateway.series.point import status_points
@@ -76,6 +79,7 @@ class _Parts:
     dispatcher: Dispatcher
     registry: Registry
     ticket_commands: TicketCommands
+    releaser: PendingReleaser
     exporter: TicketExporter | None
     ingest: MqttIngest
     server: uvicorn.Server
@@ -173,10 +177,14 @@ class Service:
             metrics=self.metrics,
             rejected_dir=s.data_dir / "series-rejected",
         )
+        onenet_token = s.adapters.onenet.token
+        adapters = default_registry(
+            topic_prefix=s.mqtt.topic_prefix,
+            max_payload_bytes=s.ingest.max_payload_bytes,
+            onenet_token=onenet_token.get_secret_value() if onenet_token else None,
+        )
         pipeline = Pipeline(
-            adapters=default_registry(
-                topic_prefix=s.mqtt.topic_prefix, max_payload_bytes=s.ingest.max_payload_bytes
-            ),
+            adapters=adapters,
             registry=registry,
             dedup=dedup,
             status=status,
@@ -199,6 +207,7 @@ class Service:
             metrics=self.metrics,
         )
 
+        releaser = PendingReleaser(pipeline=pipeline, store=store, registry=registry)
         ticket_commands = TicketCommands(
             pipeline=pipeline,
             store=store,
@@ -235,9 +244,21 @@ class Service:
                 render_metrics=self.metrics.render,
                 alarms=AlarmCommands(pipeline=pipeline, store=store, clock=self.clock),
                 tickets=ticket_commands,
-                registry=RegistryCommands(store=store, registry=registry, clock=self.clock),
+                registry=RegistryCommands(
+                    store=store, registry=registry, clock=self.clock, pending=releaser
+                ),
                 write=store.run_in_store,
                 hub=hub,
+                ingest=HttpIngest(
+                    adapters=adapters,
+                    configs=s.adapters,
+                    directory=Directory(registry=registry, book=rules.book),
+                    submit=pipeline.submit,
+                    clock=self.clock,
+                    topic_prefix=s.mqtt.topic_prefix,
+                    max_bytes=s.ingest.max_payload_bytes,
+                    accept_timeout_s=s.ingest.http_accept_timeout_s,
+                ),
                 stream_heartbeat_s=s.api.stream_heartbeat_s,
             )
         )
@@ -262,6 +283,7 @@ class Service:
             dispatcher=dispatcher,
             registry=registry,
             ticket_commands=ticket_commands,
+            releaser=releaser,
             exporter=exporter,
             ingest=ingest,
             server=server,
@@ -403,6 +425,7 @@ class Service:
                 changed = await parts.store.run_in_store(parts.registry.refresh)
                 if changed:
                     log.info("registry: %d buildings or devices changed", changed)
+                    await parts.releaser.release_registered()  # registered by an import
                 if loop.time() - pruned >= _HOUSEKEEPING_S:
                     pruned = loop.time()
                     await parts.store.run_in_store(self._prune)
@@ -462,6 +485,11 @@ class Service:
                 schema.dead_letters.c.received_ms
                 < now - s.ingest.dead_letter_keep_days * 86_400_000
             )
+        )
+        prune_pending(
+            conn,
+            before_ms=now - s.ingest.pending_keep_days * 86_400_000,
+            keep_per_device=s.ingest.pending_max_per_device,
         )
 
 

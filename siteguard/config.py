@@ -186,6 +186,18 @@ class IngestConfig(Section):
         default=60, ge=1, description="at most one rejection log line per device per interval"
     )
     dead_letter_keep_days: int = Field(default=30, ge=1, description="then pruned")
+    pending_keep_days: int = Field(
+        default=30, ge=1, description="vendor messages held for unregistered devices, then pruned"
+    )
+    pending_max_per_device: int = Field(
+        default=500, ge=1, description="held messages kept per unregistered device (the newest)"
+    )
+    http_accept_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="an HTTP push not durable by then is answered 503 (the platform retries)",
+    )
 
 
 class ApiConfig(Section):
@@ -432,6 +444,35 @@ class TicketsConfig(Section):
         return value
 
 
+class PushConfig(Section):
+    secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "enables POST /api/v1/ingest/<adapter>; the platform sends it as "
+            "'Authorization: Bearer <secret>', an 'X-SiteGuard-Secret' header or '?secret='"
+        ),
+    )
+
+
+class OnenetConfig(PushConfig):
+    token: SecretStr | None = Field(
+        default=None,
+        description="the push token set in OneNET: verifies msg_signature and the URL check",
+    )
+
+
+class AdaptersConfig(Section):
+    """Vendor formats (docs/adapters.md). MQTT topics {prefix}/vendor/<adapter>/# are always
+    decoded; HTTP push to an adapter is refused until its secret (or OneNET token) is set."""
+
+    ctwing: PushConfig = PushConfig()
+    onenet: OnenetConfig = OnenetConfig()
+    iotda: PushConfig = PushConfig()
+    aliyun: PushConfig = PushConfig()
+    milesight: PushConfig = PushConfig()
+    ebike_board: PushConfig = PushConfig()
+
+
 class LogConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="log level"
@@ -461,6 +502,7 @@ class Settings(BaseSettings):
     alerting: AlertingConfig = AlertingConfig()
     notify: NotifyConfig = NotifyConfig()
     tickets: TicketsConfig = TicketsConfig()
+    adapters: AdaptersConfig = AdaptersConfig()
     log: LogConfig = LogConfig()
 
     @classmethod

@@ -97,6 +97,7 @@ def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDet
         **_device(row),
         imei=row.imei,
         dev_eui=row.dev_eui,
+        platform_id=row.platform_id,
         readings=[
             Reading(at=rfc3339(x.at_ms) or "", **msgspec.json.decode(x.data)) for x in readings
         ],

@@ -54,6 +54,14 @@ class DeviceFields(BaseModel):
     location: Text | None = Field(default=None, description="e.g. 2单元电梯, 后厨")
     imei: Annotated[str, StringConstraints(pattern=r"^[0-9]{14,17}$")] | None = None
     dev_eui: Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{16}$")] | None = None
+    platform_id: (
+        Annotated[
+            str,
+            StringConstraints(pattern=r"^[!-~]{1,128}$"),
+            Field(description="the device's id on CTWing, OneNET, IoTDA or Aliyun"),
+        ]
+        | None
+    ) = None
     vendor: Text | None = None
 
     @field_validator("dev_eui")
@@ -92,7 +100,12 @@ def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: i
         raise RegistryError(
             f"building_id: unknown building {fields.building_id!r}; register it first"
         )
-    for column, value in (("imei", fields.imei), ("dev_eui", fields.dev_eui)):
+    identifiers = (
+        ("imei", fields.imei),
+        ("dev_eui", fields.dev_eui),
+        ("platform_id", fields.platform_id),
+    )
+    for column, value in identifiers:
         if value is None:
             continue
         other = conn.execute(

@@ -47,6 +47,9 @@ devices = sa.Table(
     sa.Column("location", sa.Text),
     sa.Column("imei", sa.String(32), unique=True),
     sa.Column("dev_eui", sa.String(32), unique=True),
+    # The device's id on a carrier or cloud platform (CTWing deviceId, IoTDA device_id,
+    # OneNET dev_id, Aliyun deviceName), for pushes that name it only so.
+    sa.Column("platform_id", sa.String(128), unique=True),
     sa.Column("vendor", sa.String(64)),
     sa.Column("auto", sa.Boolean, nullable=False, default=False),
     sa.Column("first_seen_ms", Ms),
@@ -112,6 +115,22 @@ dead_letters = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("device_id", Id),
     sa.Column("building_id", Id),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+)
+
+# Vendor messages from devices the registry does not know, held until the device is
+# registered (then replayed as history) or pruned (ingest.pending_keep_days).
+pending_messages = sa.Table(
+    "pending_messages",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("adapter", sa.String(32), nullable=False),
+    sa.Column("identifier", sa.String(128), nullable=False, index=True),
+    sa.Column("device_type", sa.String(16)),
+    sa.Column("summary", sa.String(64)),
+    sa.Column("received_ms", Ms, nullable=False, index=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
 )
 

@@ -26,6 +26,8 @@ class WriteSet(msgspec.Struct, kw_only=True):
     events: list[Row] = msgspec.field(default_factory=list)
     seen: list[Row] = msgspec.field(default_factory=list)
     dead_letters: list[Row] = msgspec.field(default_factory=list)
+    pending: list[Row] = msgspec.field(default_factory=list)  # held for unknown devices
+    released: list[str] = msgspec.field(default_factory=list)  # held ids now replayed
     readings: list[Row] = msgspec.field(default_factory=list)
     alarms: list[Row] = msgspec.field(default_factory=list)  # latest state, in change order
     alarm_history: list[Row] = msgspec.field(default_factory=list)
@@ -50,6 +52,7 @@ _TABLES: tuple[tuple[str, sa.Table], ...] = (
     ("events", schema.events),
     ("seen", schema.seen_messages),
     ("dead_letters", schema.dead_letters),
+    ("pending", schema.pending_messages),
     ("alarm_history", schema.alarm_history),
     ("notifications", schema.notifications),
     ("tickets_new", schema.tickets),
@@ -65,6 +68,9 @@ def apply_writeset(conn: Connection, ws: WriteSet) -> None:
         rows = getattr(ws, name)
         if rows:
             conn.execute(insert_ignore(conn, table), rows)
+    if ws.released:
+        held = schema.pending_messages
+        conn.execute(sa.delete(held).where(held.c.id.in_(ws.released)))
     if ws.readings:
         # The latest reading of a millisecond wins, as in the series.
         conn.execute(

@@ -15,11 +15,14 @@ class NoDirectory:
     def by_identifier(self, identifier: str) -> DeviceRef | None:
         return None
 
+    def alarm_active(self, kind: str, device_id: str) -> bool:
+        return False
+
 
 REGISTRY = default_registry(topic_prefix="siteguard/v1", max_payload_bytes=1024)
 
 
-def decode(topic: str, payload: Any) -> list[Event] | Rejection:
+def decode(topic: str, payload: Any) -> Any:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     return REGISTRY.decode(RawMessage(topic=topic, payload=body, received_ms=NOW), NoDirectory())
 
@@ -193,3 +196,26 @@ def test_rejection_names_device_when_topic_is_good() -> None:
     assert isinstance(result, Rejection)
     assert (result.device_id, result.building_id, result.adapter) == ("s9", "B9", "canonical")
     assert "malformed" in result.detail or "invalid" in result.detail.lower()
+
+
+def test_invalid_utf8_inside_a_string_is_not_json() -> None:
+    # msgspec raises UnicodeDecodeError rather than DecodeError for these.
+    assert reason("siteguard/v1/B9/smoke/s9/event", b'{"type": "alarm", "x": "\xff"}') == "not_json"
+    assert reason("siteguard/v1/B9/smoke/s9/event", b'{"\xc3": 1}') == "not_json"
+
+
+def test_a_decoder_bug_is_a_rejection_not_a_crash() -> None:
+    class Broken:
+        name = "broken"
+
+        def decode(self, message: RawMessage, directory: object) -> list[Event]:
+            raise KeyError("oops")
+
+    registry = default_registry(topic_prefix="siteguard/v1", max_payload_bytes=1024)
+    registry.register(Broken())  # type: ignore[arg-type]
+    result = registry.decode(
+        RawMessage(topic="siteguard/v1/vendor/broken/x", payload=b"{}", received_ms=NOW),
+        NoDirectory(),
+    )
+    assert isinstance(result, Rejection) and result.reason == "adapter_error"
+    assert "KeyError" in result.detail

@@ -35,6 +35,7 @@ BAD = [
         "out_of_range:confidence",
     ),
     ("smoke/s-bad/event", b'{"type": "alarm", "ts": "yesterday"}', "bad_value:ts"),
+    ("smoke/s-bad/event", b'{"type": "alarm", "note": "\xff\xfe"}', "not_json"),  # not UTF-8
     ("smoke/s-bad/event", b'{"type": "alarm", "id": 17}', "wrong_type:id"),
     (
         "gas/g-bad/telemetry",

@@ -228,3 +228,47 @@ def test_offline_alarm_marks_the_device_offline(rig: Rig) -> None:
     assert [row["online"] for row in turn.ws.statuses] == [False]
     status = rig.status.get("g1")
     assert status is not None and not status.online
+
+
+def test_vendor_batch_holds_the_unknown_device_and_replays_only_its_part(rig: Rig) -> None:
+    """A OneNET batch with a registered and an unregistered alarm: the known one is live, the
+    other is held; once registered, its part alone is replayed, as history."""
+    rig.registry.put_building(BuildingInfo(building_id="B3"))
+    rig.registry.put_device(
+        DeviceInfo(
+            device_id="s-known", device_type="smoke", building_id="B3", imei="866971031491171"
+        )
+    )
+    batch = {
+        "msg": [
+            {"at": 1, "imei": "866971031491171", "type": 1, "ds_id": "Alarm_Status", "value": 1},
+            {"at": 1, "imei": "869999999999999", "type": 1, "ds_id": "Alarm_Status", "value": 1},
+        ],
+        "msg_signature": "x",
+        "nonce": "abcdefgh",
+    }
+    message = rig.message("vendor/onenet/http", batch)
+    turn, points = rig.pipeline.process([message])
+    assert [(e["device_id"], e["type"]) for e in turn.ws.events] == [("s-known", "alarm")]
+    (held,) = turn.ws.pending
+    assert (held["identifier"], held["device_type"], held["summary"]) == (
+        "869999999999999", "smoke", "alarm",
+    )  # fmt: skip
+    assert [c.alarm.device_id for c in turn.changes] == ["s-known"]
+
+    rig.registry.put_device(
+        DeviceInfo(device_id="s-new", device_type="smoke", building_id="B3", imei="869999999999999")
+    )
+    replay = RawMessage(
+        topic=message.topic,
+        payload=message.payload,
+        received_ms=message.received_ms,
+        held_id=held["id"],
+        held_for=held["identifier"],
+    )
+    turn, points = rig.pipeline.process([replay])
+    assert [(e["device_id"], e["type"]) for e in turn.ws.events] == [("s-new", "alarm")]
+    assert turn.ws.released == [held["id"]]
+    assert [dict(p.tags)["device"] for p in points] == ["s-new"]
+    assert turn.changes == []  # history: no alarm opens for what happened before registration
+    assert rig.status.get("s-new") is None

@@ -1,0 +1,104 @@
+"""Alibaba Cloud IoT Platform (阿里云物联网平台) server-side subscription and data forwarding.
+
+Shapes (Alibaba's "数据格式" reference; sources in docs/adapters.md):
+
+- property post: ``{"iotId", "productKey", "deviceName", "gmtCreate", "items":
+  {"SmokeSensorState": {"value": 1, "time": ...}, ...}}``;
+- event post: ``{"identifier", "type": "info" | "alert" | "error", "value": {...}, "time"}``;
+- device status: ``{"status": "online" | "offline", "productKey", "deviceName",
+  "utcTime", ...}``: online is a heartbeat, offline nothing (the gateway's lease decides).
+
+The device is found by ``deviceName`` (usually the IMEI or serial), then ``iotId`` (the
+platform id). Alibaba does not sign forwarded messages: HTTP push is authenticated by the
+configured secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
+from adapters.properties import Properties
+from adapters.vendor import EventBuilder, device_ms, parse_json, reject, resolve, text
+
+
+class AliyunAdapter:
+    name = "aliyun"
+
+    def __init__(self, *, max_payload_bytes: int) -> None:
+        self._max = max_payload_bytes
+
+    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded:
+        raw = parse_json(self.name, message, self._max)
+        if isinstance(raw, Rejection):
+            return raw
+        identifiers = [text(raw.get("deviceName")), text(raw.get("iotId"))]
+        if "status" in raw and "items" not in raw:
+            return self._status(raw, identifiers, message, directory)
+        if "items" in raw:
+            items = raw["items"]
+            if not isinstance(items, dict):
+                return reject(self.name, "wrong_type:items", "items is not an object")
+            values = {
+                name: entry.get("value") if isinstance(entry, dict) else entry
+                for name, entry in items.items()
+            }
+            times = [e.get("time") for e in items.values() if isinstance(e, dict)]
+            at = max((t for t in times if isinstance(t, int)), default=raw.get("gmtCreate"))
+            event_type = None
+        elif "identifier" in raw:
+            value = raw.get("value")
+            values = dict(value) if isinstance(value, dict) else {}
+            if not values and isinstance(raw["identifier"], str):
+                values = {raw["identifier"]: 1}  # an event that is its own alarm, e.g. TamperAlarm
+            at = raw.get("time") or raw.get("gmtCreate")
+            event_type = raw.get("type")
+        else:
+            return reject(self.name, "unknown_type", "neither items, an event nor a status")
+        props = Properties(values)
+        device = resolve(
+            directory,
+            identifiers,
+            adapter=self.name,
+            device_type=props.device_type(),
+            summary=props.summary(),
+        )
+        if isinstance(device, Rejection):
+            return device
+        ts_ms, replaced = device_ms(at, message.received_ms)
+        out = EventBuilder(
+            adapter=self.name, message=message, device=device, ts_ms=ts_ms, ts_replaced=replaced
+        )
+        if not props.known:
+            if event_type == "error":  # the product says it is a fault, whatever it is named
+                out.add("fault", extra={"identifier": raw.get("identifier"), **props.extra})
+                return out.events
+            return reject(self.name, "unknown_fields", f"no known value in {props.extra}", device)
+        problem = props.emit(out, directory, device.device_id)
+        if problem is not None:
+            return reject(self.name, problem.split("=", 1)[0], problem, device)
+        return out.events
+
+    def _status(
+        self,
+        raw: dict[str, Any],
+        identifiers: list[str | None],
+        message: RawMessage,
+        directory: DeviceDirectory,
+    ) -> Decoded:
+        status = raw.get("status")
+        if status not in ("online", "offline"):
+            return reject(self.name, "bad_value:status", f"status {status!r}")
+        device = resolve(
+            directory, identifiers, adapter=self.name, device_type=None, summary="online/offline"
+        )
+        if isinstance(device, Rejection):
+            return device
+        if status == "offline":
+            return []
+        ts_ms, replaced = device_ms(raw.get("utcTime"), message.received_ms)
+        out = EventBuilder(
+            adapter=self.name, message=message, device=device, ts_ms=ts_ms, ts_replaced=replaced
+        )
+        out.add("heartbeat", extra={"platform": "online"})
+        return out.events
