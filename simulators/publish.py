@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
@@ -13,6 +13,40 @@ from paho.mqtt.enums import CallbackAPIVersion
 from simulators.message import SimMessage
 
 Progress = Callable[[int, float], None]  # (messages sent, seconds elapsed)
+
+
+def paced(
+    messages: Iterable[SimMessage],
+    *,
+    speed: float = 1.0,
+    origin_ms: int | None = None,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+    progress_every_s: float = 5.0,
+) -> Iterator[SimMessage]:
+    """Yields each message when its time comes (``at_ms`` after ``origin_ms``, or after the
+    first message, divided by ``speed``), until ``stop`` is set."""
+    started = time.monotonic()
+    first: int | None = origin_ms
+    next_report = progress_every_s
+    for sent, message in enumerate(messages, start=1):
+        if stop is not None and stop.is_set():
+            return
+        if first is None:
+            first = message.at_ms
+        due = (message.at_ms - first) / 1000 / speed
+        delay = due - (time.monotonic() - started)
+        if delay > 0:
+            if stop is not None:
+                if stop.wait(delay):
+                    return
+            else:
+                time.sleep(delay)
+        yield message
+        elapsed = time.monotonic() - started
+        if progress is not None and elapsed >= next_report:
+            progress(sent, elapsed)
+            next_report += progress_every_s
 
 
 class Publisher:
@@ -48,32 +82,20 @@ class Publisher:
         """Publish each message when its time comes (``at_ms`` after ``origin_ms``, or after
         the first message, divided by ``speed``); return how many were sent. Waits for the
         QoS 1 acknowledgements at the end."""
-        started = time.monotonic()
-        first: int | None = origin_ms
-        sent = 0
         last_info = None
-        next_report = progress_every_s
-        for message in messages:
-            if stop is not None and stop.is_set():
-                break
-            if first is None:
-                first = message.at_ms
-            due = (message.at_ms - first) / 1000 / speed
-            delay = due - (time.monotonic() - started)
-            if delay > 0:
-                if stop is not None:
-                    if stop.wait(delay):
-                        break
-                else:
-                    time.sleep(delay)
+        sent = 0
+        for message in paced(
+            messages,
+            speed=speed,
+            origin_ms=origin_ms,
+            stop=stop,
+            progress=progress,
+            progress_every_s=progress_every_s,
+        ):
             info = self._client.publish(message.topic, message.payload, qos=message.qos)
             if message.qos:
                 last_info = info
             sent += 1
-            elapsed = time.monotonic() - started
-            if progress is not None and elapsed >= next_report:
-                progress(sent, elapsed)
-                next_report += progress_every_s
         if last_info is not None:
             last_info.wait_for_publish(timeout=30)
         return sent

@@ -11,8 +11,11 @@ from pathlib import Path
 import httpx
 
 from simulators.check import wait
+from simulators.formats import convert
 from simulators.load import load_messages
 from simulators.publish import Publisher
+from simulators.push import HttpPusher, PushError
+from simulators.register import register_devices
 from simulators.scenario import Scenario, ScenarioError, builtin, builtin_names, load
 
 
@@ -50,13 +53,39 @@ def _scenario(args: argparse.Namespace) -> int:
         return 2
     tag = args.tag or f"{scenario.name[:8]}-{uuid.uuid4().hex[:6]}"
     messages = scenario.messages(tag=tag)
+    api_url = args.api or args.check
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
     print(f"{scenario.name}: {scenario.description}")
-    print(f"publishing {len(messages)} messages over {scenario.duration_s:.1f} s as {tag!r}")
+    if args.format != "canonical":
+        if api_url and args.token:
+            with httpx.Client(base_url=api_url, headers=headers, timeout=30) as api:
+                count = register_devices(api, messages, args.format)
+            print(f"registered {count} devices for the {args.format} format")
+        else:
+            print("no --api and --token: the gateway will hold these devices as pending")
+        messages = list(convert(messages, args.format, origin_wall_ms=int(time.time() * 1000)))
+    print(
+        f"sending {len(messages)} messages over {scenario.duration_s:.1f} s as {tag!r} "
+        f"({args.format}, {args.transport})"
+    )
     with _publisher(args, "scenario") as publisher:
-        publisher.run(messages)
+        if args.transport == "http":
+            if not api_url:
+                print("simulate: --transport http needs --api (or --check)", file=sys.stderr)
+                return 2
+            pusher = HttpPusher(
+                api_url, secret=args.push_secret, onenet_token=args.onenet_token, mqtt=publisher
+            )
+            with pusher:
+                try:
+                    pusher.run(messages)
+                except PushError as exc:
+                    print(f"simulate: {exc}", file=sys.stderr)
+                    return 1
+        else:
+            publisher.run(messages)
     if not args.check:
         return 0
-    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
     with httpx.Client(base_url=args.check, headers=headers, timeout=10) as api:
         problems = wait(scenario, tag=tag, api=api)
     for problem in problems:

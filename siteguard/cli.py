@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from simulators.formats import FORMATS
 from siteguard.config import ConfigError, load_settings
 
 log = logging.getLogger("siteguard")
@@ -76,7 +77,24 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--scenario", help="a built-in scenario's name, or a TOML file")
     simulate.add_argument("--tag", help="prefix for the scenario's building and device ids")
     simulate.add_argument("--check", metavar="API_URL", help="then check its expectations")
-    simulate.add_argument("--token", help="bearer token for --check (admin)")
+    simulate.add_argument("--token", help="bearer token for --check and --api (admin)")
+    simulate.add_argument(
+        "--format",
+        default="canonical",
+        choices=FORMATS,
+        help="scenario messages as a vendor says them (mixed: a format per device)",
+    )
+    simulate.add_argument(
+        "--transport",
+        choices=("mqtt", "http"),
+        default="mqtt",
+        help="vendor messages on {prefix}/vendor/<adapter>/#, or POSTed to /api/v1/ingest",
+    )
+    simulate.add_argument(
+        "--api", metavar="API_URL", help="registers vendor-format devices; takes HTTP pushes"
+    )
+    simulate.add_argument("--push-secret", help="adapters.<name>.secret for --transport http")
+    simulate.add_argument("--onenet-token", help="adapters.onenet.token: signs OneNET pushes")
     simulate.add_argument("--buildings", type=int, help="load mode: buildings")
     simulate.add_argument("--devices-per-building", type=int, default=25)
     simulate.add_argument("--rate", type=float, default=100.0, help="load mode: messages/s")
