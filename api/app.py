@@ -16,6 +16,7 @@ from api.routers import (
     ingest,
     me,
     pending,
+    reports,
     stream,
     tickets,
     tokens,
@@ -41,6 +42,7 @@ def create_app(*, context: ApiContext) -> FastAPI:
     app.include_router(dead_letters.router)
     app.include_router(pending.router)
     app.include_router(ingest.router)
+    app.include_router(reports.router)
     app.include_router(stream.router)
     app.include_router(me.router)
     app.include_router(web.router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -14,6 +14,7 @@ from alerting.tickets import Role
 from gateway.http_ingest import PushResult
 from gateway.hub import EventHub
 from gateway.store.registry_rows import BuildingFields, DeviceFields
+from reports.report import Settings as ReportSettings
 from siteguard.clock import Clock
 
 T = TypeVar("T")
@@ -80,3 +81,5 @@ class ApiContext:
     hub: EventHub
     ingest: PushIngest | None = None
     stream_heartbeat_s: float = 15.0
+    timezone: str = "Asia/Shanghai"
+    report_settings: ReportSettings = field(default_factory=ReportSettings)

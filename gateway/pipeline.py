@@ -359,6 +359,7 @@ class Pipeline:
                     "ts_ms": event.ts_ms,
                     "msg_id": event.msg_id,
                     "source": event.source,
+                    "confidence": event.confidence,
                     "data": _encode_json(event).decode(),
                 }
             )

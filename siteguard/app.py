@@ -39,6 +39,7 @@ from gateway.notify.routing import Router
 from gateway.pending import PendingReleaser, prune_pending
 from gateway.pipeline import Pipeline
 from gateway.registry import Registry
+from gateway.report_delivery import ReportDelivery
 from gateway.series.point import status_points
 from gateway.series.sinks import SeriesSink, create_sink
 from gateway.series.writer import SeriesWriter
@@ -50,6 +51,7 @@ from gateway.store.db import UNAVAILABLE, create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
+from reports.report import settings_from
 from siteguard.clock import Clock, SystemClock
 from siteguard.config import ConfigError, Settings
 from siteguard.ids import IdFactory
@@ -260,6 +262,8 @@ class Service:
                     accept_timeout_s=s.ingest.http_accept_timeout_s,
                 ),
                 stream_heartbeat_s=s.api.stream_heartbeat_s,
+                timezone=s.timezone,
+                report_settings=settings_from(s),
             )
         )
         server = _Server(
@@ -312,6 +316,16 @@ class Service:
         )
         if parts.exporter is not None:
             tasks["export"] = asyncio.create_task(parts.exporter.run(), name="export")
+        if self.settings.reports.deliver:
+            delivery = ReportDelivery(
+                engine=parts.engine,
+                store=parts.store,
+                dispatcher=parts.dispatcher,
+                settings=self.settings,
+                clock=self.clock,
+                ids=self.ids,
+            )
+            tasks["reports"] = asyncio.create_task(delivery.run(), name="reports")
         self.ready.set()
 
     async def _shutdown(self, parts: _Parts) -> None:
@@ -326,7 +340,7 @@ class Service:
         await asyncio.sleep(0.05)  # let the PUBACKs of the last batches reach the socket
         await parts.ingest.close()
         await _finish(tasks["ingest"], cancel=True)
-        for name in ("status", "housekeeping", "escalation", "status_points", "export"):
+        for name in ("status", "housekeeping", "escalation", "status_points", "export", "reports"):
             if name in tasks:
                 await _finish(tasks[name], cancel=True)
         await self._flush_status(parts.store, parts.status)

@@ -374,8 +374,9 @@ class Route(Section):
     """Which notifications go to which channels. Every condition given must hold."""
 
     channels: list[str] = Field(min_length=1, description="channel names")
-    subjects: list[Literal["alarm", "ticket"]] = Field(
-        default=["alarm", "ticket"], description="alarms, tickets or both"
+    subjects: list[Literal["alarm", "ticket", "report"]] = Field(
+        default=["alarm", "ticket"],
+        description="alarms, tickets, scheduled reports (not sent unless a route names them)",
     )
     kinds: list[str] | None = Field(
         default=None, description="alarm kinds or ticket categories; none: all"
@@ -473,6 +474,42 @@ class AdaptersConfig(Section):
     ebike_board: PushConfig = PushConfig()
 
 
+class ReportsConfig(Section):
+    """Early-warning statistics (docs/reports.md)."""
+
+    history_periods: int = Field(
+        default=6, ge=2, le=24, description="earlier periods a figure is compared with"
+    )
+    warning_sigma: float = Field(default=2.0, gt=0, description="warn above mean + this many SD")
+    warning_growth_pct: float = Field(default=50, gt=0, description="or this much over the mean")
+    warning_growth_min: int = Field(default=5, ge=1, description="... with at least this many")
+    warning_rising_periods: int = Field(
+        default=3, ge=2, le=12, description="or risen in each of this many periods"
+    )
+    warning_min_count: int = Field(
+        default=3, ge=1, description="the SD and rising rules need at least this many"
+    )
+    day_shift: str = Field(
+        default="08:00-20:00", pattern=r"^\d{2}:00-\d{2}:00$", description="the duty day shift"
+    )
+    deliver: bool = Field(default=True, description="generate and announce reports on schedule")
+    deliver_at: str = Field(
+        default="08:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="local time on the first day of a month (quarter, year)",
+    )
+    deliver_quarterly: bool = Field(
+        default=True, description="also each quarter's, on its first day"
+    )
+    deliver_yearly: bool = Field(default=True, description="also each year's, on 1 January")
+    catch_up_days: int = Field(
+        default=7, ge=1, le=31, description="a report missed (the gateway was down) is still made"
+    )
+    public_url: str | None = Field(
+        default=None, description="the console's address, for links in announcements"
+    )
+
+
 class LogConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="log level"
@@ -503,6 +540,7 @@ class Settings(BaseSettings):
     notify: NotifyConfig = NotifyConfig()
     tickets: TicketsConfig = TicketsConfig()
     adapters: AdaptersConfig = AdaptersConfig()
+    reports: ReportsConfig = ReportsConfig()
     log: LogConfig = LogConfig()
 
     @classmethod

@@ -61,8 +61,11 @@ async function signIn(token) {
   await loadBuildings();
   // Listen first, then load: a change between the two is not missed.
   connectStream();
+  $("reports-open").hidden = false;
   if (state.me.role === "manager") await showManager();
   else await showDuty();
+  const linked = location.hash.match(/^#report=(.+)$/);
+  if (linked) await openReports(decodeURIComponent(linked[1]));
 }
 
 function signOut() {
@@ -512,6 +515,83 @@ function chart(readings) {
   svg.append(line, caption);
   return svg;
 }
+
+// ---- reports ---------------------------------------------------------------------------
+
+const REPORT_PATHS = { month: "monthly", quarter: "quarterly", year: "yearly" };
+
+function previousMonth() {
+  const d = new Date();
+  d.setDate(1);
+  d.setMonth(d.getMonth() - 1);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
+}
+
+async function fetchAuthorized(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!response.ok) {
+    let detail = response.statusText;
+    try { detail = (await response.json()).detail || detail; } catch { /* not JSON */ }
+    throw new Error(detail);
+  }
+  return response;
+}
+
+function reportPath(format) {
+  const kind = $("report-kind").value;
+  const period = encodeURIComponent($("report-period").value.trim());
+  return `/api/v1/reports/${REPORT_PATHS[kind]}?${kind}=${period}&format=${format}`;
+}
+
+async function showReport(path) {
+  $("report-error").hidden = true;
+  try {
+    $("report-frame").srcdoc = await (await fetchAuthorized(path)).text();
+  } catch (error) {
+    $("report-error").textContent = error.message;
+    $("report-error").hidden = false;
+  }
+}
+
+async function download(path, name) {
+  try {
+    const blob = await (await fetchAuthorized(path)).blob();
+    const link = el("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } catch (error) { fail(error); }
+}
+
+async function openReports(reportId) {
+  for (const id of ["duty", "manager"]) $(id).hidden = true;
+  $("reports").hidden = false;
+  if (!$("report-period").value) $("report-period").value = previousMonth();
+  const list = $("report-list");
+  list.replaceChildren();
+  const delivered = await api("/api/v1/reports/delivered");
+  if (!delivered.length) list.append(el("li", { class: "muted" }, t("reports.none")));
+  for (const r of delivered) {
+    const button = el("button", { type: "button", class: "chip", "data-testid": `delivered-${r.id}` }, r.id);
+    button.addEventListener("click", () => showReport(`/api/v1/reports/delivered/${encodeURIComponent(r.id)}`));
+    list.append(el("li", {}, button));
+  }
+  if (reportId) await showReport(`/api/v1/reports/delivered/${encodeURIComponent(reportId)}`);
+  else await showReport(reportPath("html"));
+}
+
+$("reports-open").addEventListener("click", () => openReports().catch(fail));
+$("reports-back").addEventListener("click", () => {
+  $("reports").hidden = true;
+  history.replaceState(null, "", location.pathname);
+  $(state.me.role === "manager" ? "manager" : "duty").hidden = false;
+});
+$("report-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  showReport(reportPath("html"));
+});
+$("report-csv").addEventListener("click", () => download(reportPath("csv"), `siteguard-${$("report-period").value}.csv`));
+$("report-json").addEventListener("click", () => download(reportPath("json"), `siteguard-${$("report-period").value}.json`));
 
 // ---- helpers ---------------------------------------------------------------------------
 

@@ -4,6 +4,10 @@
 const MESSAGES = {
   zh: {
     "app.title": "安全卫士", "app.subtitle": "张贵庄街道 · 楼宇安全物联网", "app.signout": "退出", "app.live": "实时",
+    "reports.open": "统计报表", "reports.back": "返回", "reports.title": "预警统计报表",
+    "reports.month": "月报", "reports.quarter": "季报", "reports.year": "年报", "reports.view": "查看",
+    "reports.csv": "下载 CSV", "reports.json": "下载 JSON", "reports.delivered": "已推送的报告",
+    "reports.none": "暂无已推送的报告", "reports.hint": "月：2026-10　季：2026-Q3　年：2026",
     "signin.title": "登录", "signin.hint": "请输入管理员分配的访问令牌。", "signin.token": "访问令牌",
     "signin.go": "登录", "signin.bad": "令牌无效，请检查后重试。", "signin.down": "无法连接服务器。",
     "role.admin": "管理员", "role.duty": "值班员", "role.manager": "物业",
@@ -44,6 +48,10 @@ const MESSAGES = {
   },
   en: {
     "app.title": "SiteGuard", "app.subtitle": "Zhangguizhuang Street · building safety IoT", "app.signout": "Sign out", "app.live": "live",
+    "reports.open": "Reports", "reports.back": "Back", "reports.title": "Early-warning statistics",
+    "reports.month": "Month", "reports.quarter": "Quarter", "reports.year": "Year", "reports.view": "View",
+    "reports.csv": "Download CSV", "reports.json": "Download JSON", "reports.delivered": "Delivered reports",
+    "reports.none": "No reports delivered yet", "reports.hint": "month 2026-10 · quarter 2026-Q3 · year 2026",
     "signin.title": "Sign in", "signin.hint": "Enter the access token your administrator gave you.", "signin.token": "Access token",
     "signin.go": "Sign in", "signin.bad": "That token is not valid.", "signin.down": "Cannot reach the server.",
     "role.admin": "Administrator", "role.duty": "Duty officer", "role.manager": "Property manager",

@@ -10,8 +10,20 @@ from alerting.model import Alarm
 from alerting.tickets import Ticket
 
 
+class ReportNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """A scheduled report, ready: what it covers, where to read it, its headline figures."""
+
+    report_id: str  # e.g. month:2026-10
+    kind: str  # month, quarter, year
+    period: str  # 2026-10
+    title: str  # 2026年10月
+    url: str | None  # the console's link to it, when reports.public_url is set
+    headline: dict[str, float | None] = msgspec.field(default_factory=dict)
+    warnings: int = 0
+
+
 class Notification(msgspec.Struct, frozen=True, kw_only=True):
-    """What one notification says: an alarm's change, or a ticket's (opened by hand,
+    """What one notification says: an alarm's change, a ticket's (opened by hand,
     escalated). Stored whole in the outbox, so a restart delivers exactly this."""
 
     id: str
@@ -19,24 +31,34 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     created_ms: int
     alarm: Alarm | None = None
     ticket: Ticket | None = None
+    report: ReportNotice | None = None
 
     @property
     def subject(self) -> str:
-        return "alarm" if self.alarm is not None else "ticket"
+        if self.alarm is not None:
+            return "alarm"
+        return "ticket" if self.ticket is not None else "report"
 
     @property
     def building_id(self) -> str:
         if self.alarm is not None:
             return self.alarm.building_id
-        assert self.ticket is not None
-        return self.ticket.building_id
+        return self.ticket.building_id if self.ticket is not None else "*"  # the whole street
 
     @property
     def severity(self) -> str:
         if self.alarm is not None:
             return self.alarm.severity
-        assert self.ticket is not None
-        return self.ticket.severity
+        return self.ticket.severity if self.ticket is not None else "info"
+
+    @property
+    def kind(self) -> str:
+        """Alarm kind, ticket category, or report kind: what routes filter on."""
+        if self.alarm is not None:
+            return self.alarm.kind
+        if self.ticket is not None:
+            return self.ticket.category
+        return self.report.kind if self.report is not None else ""
 
 
 encode_notification = msgspec.json.Encoder().encode

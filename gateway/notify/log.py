@@ -33,3 +33,9 @@ class LogNotifier:
                 notification.reason, ticket.category, ticket.building_id, ticket.status,
                 ticket.escalation_level, ticket.responsible, ticket.id,
             )  # fmt: skip
+        elif notification.report is not None:
+            report = notification.report
+            log.info(
+                "REPORT %s ready: %d early warnings, %s",
+                report.report_id, report.warnings, report.url or "(no reports.public_url)",
+            )  # fmt: skip

@@ -14,8 +14,7 @@ class Router:
     def _matches(self, route: Route, n: Notification) -> bool:
         if n.subject not in route.subjects:
             return False
-        kind = n.alarm.kind if n.alarm is not None else (n.ticket.category if n.ticket else "")
-        if route.kinds is not None and kind not in route.kinds:
+        if route.kinds is not None and n.kind not in route.kinds:
             return False
         if SEVERITY_RANK[n.severity] < SEVERITY_RANK[route.min_severity]:
             return False

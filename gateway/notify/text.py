@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from gateway.notify.base import Notification
+from gateway.notify.base import Notification, ReportNotice
 
 KIND = {
     "smoke": "烟感报警",
@@ -62,6 +62,9 @@ def title(n: Notification, describe: Describe | None = None) -> str:
         a = n.alarm
         label = f"{SEVERITY.get(a.severity, a.severity)}·{REASON.get(n.reason, n.reason)}"
         return f"【{label}】{KIND.get(a.kind, a.kind)} · {_where(a.building_id, describe)}"
+    if n.report is not None:
+        kind = {"month": "月度", "quarter": "季度", "year": "年度"}.get(n.report.kind, "")
+        return f"【{kind}预警统计】{n.report.title} 楼宇安全报告已生成"
     assert n.ticket is not None
     t = n.ticket
     what = "新工单" if n.reason == "opened" else f"逾期升级（第{t.escalation_level}级）"
@@ -86,6 +89,8 @@ def lines(n: Notification, describe: Describe | None = None) -> list[str]:
         if n.reason in ("opened", "escalated", "reminder") and a.acknowledged_ms is None:
             out.append("请值班员尽快确认处置。")
         return out
+    if n.report is not None:
+        return _report_lines(n.report)
     assert n.ticket is not None
     t = n.ticket
     return [
@@ -104,3 +109,30 @@ def plain(n: Notification, describe: Describe | None = None) -> str:
 
 def markdown(n: Notification, describe: Describe | None = None) -> str:
     return "\n".join([f"### {title(n, describe)}", *(f"> {line}" for line in lines(n, describe))])
+
+
+def _report_lines(r: ReportNotice) -> list[str]:
+    h = r.headline
+
+    def n(key: str) -> str:
+        value = h.get(key)
+        return "-" if value is None else f"{value:.0f}"
+
+    def pct(key: str) -> str:
+        value = h.get(key)
+        return "-" if value is None else f"{value * 100:.1f}%"
+
+    out = [
+        f"报警 {n('alarms.total')} 起，其中确认火警 {n('alarms.kind.fire')} 起、燃气报警 "
+        f"{n('alarms.kind.gas')} 起",
+        f"严重报警60秒内确认率 {pct('critical.acked_60s_rate')}，烟感误报率 "
+        f"{pct('smoke.false_rate')}",
+        f"隐患工单新增 {n('tickets.opened')}，销号率 {pct('tickets.closure_rate')}，"
+        f"期末逾期 {n('tickets.overdue')}",
+        f"电动车进电梯 {n('ebike.detections')} 次，设备在线率 {pct('devices.online_rate')}",
+        f"风险预警 {r.warnings} 项" + ("，请关注。" if r.warnings else "。"),
+    ]
+    out.append(
+        f"查看报告：{r.url}" if r.url else f"报告编号：{r.report_id}（在控制台“统计报表”查看）"
+    )
+    return out

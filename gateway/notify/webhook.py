@@ -30,6 +30,8 @@ def body(n: Notification, describe: text.Describe | None) -> dict[str, Any]:
         out["alarm"] = alarm_object(n.alarm)
     if n.ticket is not None:
         out["ticket"] = ticket_object(n.ticket, [])
+    if n.report is not None:
+        out["report"] = msgspec.to_builtins(n.report)
     return out
 
 

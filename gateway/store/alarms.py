@@ -66,7 +66,7 @@ def notification_row(notification: Notification, *, held: bool = False) -> dict[
         "ticket_id": ticket.id if ticket else None,
         "reason": notification.reason,
         "building_id": notification.building_id,
-        "kind": alarm.kind if alarm else (ticket.category if ticket else ""),
+        "kind": notification.kind,
         "severity": notification.severity,
         "created_ms": notification.created_ms,
         "status": "held" if held else "pending",

@@ -76,6 +76,8 @@ events = sa.Table(
     sa.Column("ts_ms", Ms, nullable=False),
     sa.Column("msg_id", sa.String(128)),
     sa.Column("source", sa.String(32), nullable=False),
+    # E-bike detections' confidence, as a column so reports filter without parsing data.
+    sa.Column("confidence", sa.Float),
     sa.Column("data", sa.Text, nullable=False),
     sa.Index("ix_events_building_received", "building_id", "received_ms"),
     sa.Index("ix_events_device_received", "device_id", "received_ms"),
@@ -284,4 +286,17 @@ ticket_outbox = sa.Table(
     sa.Column("sent_ms", Ms),
     sa.Column("last_error", sa.Text),
     sa.Index("ix_ticket_outbox_status", "status", "id"),
+)
+
+# Reports delivered by the schedule, as delivered: one row per period, so a restart never
+# generates or announces one twice.
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # e.g. month:2026-10
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("created_ms", Ms, nullable=False),
+    sa.Column("json", sa.Text, nullable=False),
+    sa.Column("html", sa.Text, nullable=False),
 )

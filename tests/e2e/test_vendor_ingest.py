@@ -81,8 +81,13 @@ def test_mqtt_vendor_topic_milesight_gas_alarm(
     wait_for(lambda: alarms(gateway, building, "gas"), timeout=5, what="gas alarm")
     (alarm,) = alarms(gateway, building, "gas")
     assert alarm["device_ids"] == [f"{building}-gas"] and alarm["severity"] == "warning"
-    device = gateway.get(f"/api/v1/devices/{building}-gas")
-    assert device["online"] is True and device["rssi"] == -97
+    # Status is flushed every devices.status_flush_s: wait for it, not for luck.
+    wait_for(
+        lambda: gateway.get(f"/api/v1/devices/{building}-gas")["online"] is True,
+        timeout=5,
+        what="device status",
+    )
+    assert gateway.get(f"/api/v1/devices/{building}-gas")["rssi"] == -97
 
     # Back to normal: the warning clears (hysteresis is the device's own here).
     normal = golden("milesight", "GS101 periodic report (user guide example 058e00 060101 070100)")

@@ -1,0 +1,78 @@
+"""What each figure is called in the report, and how it is shown."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# key -> (Chinese label, kind: count | rate | seconds | hours | minutes | pct | lel)
+FIGURES: Final[dict[str, tuple[str, str]]] = {
+    "alarms.total": ("报警总数", "count"),
+    "alarms.kind.smoke": ("烟感报警", "count"),
+    "alarms.kind.fire": ("确认火警（双探测器或持续报警）", "count"),
+    "alarms.kind.gas": ("燃气报警", "count"),
+    "alarms.kind.compound": ("烟雾与燃气复合报警", "count"),
+    "alarms.kind.ebike_hotspot": ("电动车进电梯高发", "count"),
+    "alarms.kind.ebike_standoff": ("电动车阻挡电梯门", "count"),
+    "alarms.kind.device_fault": ("设备故障报警", "count"),
+    "alarms.kind.tamper": ("设备被拆卸", "count"),
+    "alarms.kind.low_battery": ("低电量", "count"),
+    "alarms.kind.device_offline": ("设备离线", "count"),
+    "alarms.kind.flapping": ("频繁报警", "count"),
+    "alarms.severity.critical": ("严重报警", "count"),
+    "alarms.severity.warning": ("警告", "count"),
+    "alarms.severity.info": ("提示", "count"),
+    "fires.real": ("值班员核实的真实火警", "count"),
+    "smoke.alarms": ("烟感报警（不含测试）", "count"),
+    "smoke.false": ("烟感误报", "count"),
+    "smoke.false_rate": ("烟感误报率", "rate"),
+    "ack.count": ("已确认报警", "count"),
+    "ack.mean_s": ("平均确认用时", "seconds"),
+    "ack.p90_s": ("确认用时（90%分位）", "seconds"),
+    "critical.count": ("严重报警", "count"),
+    "critical.acked_60s": ("60秒内确认的严重报警", "count"),
+    "critical.acked_60s_rate": ("严重报警60秒内确认率", "rate"),
+    "gas.alarm_minutes": ("燃气报警时长", "minutes"),
+    "gas.peak_lel": ("燃气报警最高浓度", "lel"),
+    "gas.repeat_devices": ("重复报警的燃气探测器", "count"),
+    "devices.count": ("设备数", "count"),
+    "devices.online_rate": ("设备在线率（按时长）", "rate"),
+    "devices.low_battery": ("低电量设备", "count"),
+    "devices.faults": ("设备故障", "count"),
+    "devices.offline_alarms": ("设备离线次数", "count"),
+    "tickets.opened": ("新增隐患工单", "count"),
+    "tickets.closed": ("销号工单", "count"),
+    "tickets.open_at_end": ("期末未销号工单", "count"),
+    "tickets.overdue": ("期末逾期工单", "count"),
+    "tickets.closure_rate": ("销号率", "rate"),
+    "tickets.on_time_rate": ("及时率", "rate"),
+    "tickets.mean_close_h": ("平均销号用时", "hours"),
+    "tickets.level.0": ("未升级", "count"),
+    "tickets.level.1": ("一级：函告", "count"),
+    "tickets.level.2": ("二级：通报", "count"),
+    "tickets.level.3": ("三级：约谈", "count"),
+    "tickets.level.4": ("四级：曝光", "count"),
+    "ebike.detections": ("电动车进电梯", "count"),
+    "ebike.hotspot_tickets": ("电动车高发工单", "count"),
+}
+
+
+def label(key: str) -> str:
+    return FIGURES.get(key, (key, "count"))[0]
+
+
+def show(key: str, value: float | None) -> str:
+    """A figure as people read it."""
+    if value is None:
+        return "—"
+    kind = FIGURES.get(key, (key, "count"))[1]
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "seconds":
+        return f"{value:.0f} 秒" if value < 120 else f"{value / 60:.1f} 分钟"
+    if kind == "hours":
+        return f"{value:.1f} 小时"
+    if kind == "minutes":
+        return f"{value:.0f} 分钟"
+    if kind == "lel":
+        return f"{value:.1f} %LEL"
+    return f"{value:.0f}"
