@@ -19,19 +19,15 @@ from typing import Any
 
 from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
 from adapters.properties import Properties
-from adapters.vendor import EventBuilder, device_ms, parse_json, reject, resolve, text
+from adapters.vendor import EventBuilder, JsonAdapter, reject, resolve, text
 
 
-class AliyunAdapter:
+class AliyunAdapter(JsonAdapter):
     name = "aliyun"
 
-    def __init__(self, *, max_payload_bytes: int) -> None:
-        self._max = max_payload_bytes
-
-    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded:
-        raw = parse_json(self.name, message, self._max)
-        if isinstance(raw, Rejection):
-            return raw
+    def decode_object(
+        self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
+    ) -> Decoded:
         identifiers = [text(raw.get("deviceName")), text(raw.get("iotId"))]
         if "status" in raw and "items" not in raw:
             return self._status(raw, identifiers, message, directory)
@@ -65,19 +61,13 @@ class AliyunAdapter:
         )
         if isinstance(device, Rejection):
             return device
-        ts_ms, replaced = device_ms(at, message.received_ms)
-        out = EventBuilder(
-            adapter=self.name, message=message, device=device, ts_ms=ts_ms, ts_replaced=replaced
-        )
+        out = EventBuilder(adapter=self.name, message=message, device=device, at=at)
         if not props.known:
             if event_type == "error":  # the product says it is a fault, whatever it is named
                 out.add("fault", extra={"identifier": raw.get("identifier"), **props.extra})
                 return out.events
             return reject(self.name, "unknown_fields", f"no known value in {props.extra}", device)
-        problem = props.emit(out, directory, device.device_id)
-        if problem is not None:
-            return reject(self.name, problem.split("=", 1)[0], problem, device)
-        return out.events
+        return props.emit(out, directory)
 
     def _status(
         self,
@@ -96,9 +86,6 @@ class AliyunAdapter:
             return device
         if status == "offline":
             return []
-        ts_ms, replaced = device_ms(raw.get("utcTime"), message.received_ms)
-        out = EventBuilder(
-            adapter=self.name, message=message, device=device, ts_ms=ts_ms, ts_replaced=replaced
-        )
+        out = EventBuilder(adapter=self.name, message=message, device=device, at=raw.get("utcTime"))
         out.add("heartbeat", extra={"platform": "online"})
         return out.events

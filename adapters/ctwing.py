@@ -28,9 +28,8 @@ from adapters.base import DECODE_ERRORS, Decoded, DeviceDirectory, DeviceRef, Ra
 from adapters.properties import Properties
 from adapters.vendor import (
     EventBuilder,
-    device_ms,
+    JsonAdapter,
     integer,
-    parse_json,
     reject,
     resolve,
     text,
@@ -40,16 +39,12 @@ _IGNORED: Final = frozenset({"commandResponse", "dataReportTupUnion"})
 _json = msgspec.json.Decoder()
 
 
-class CtwingAdapter:
+class CtwingAdapter(JsonAdapter):
     name = "ctwing"
 
-    def __init__(self, *, max_payload_bytes: int) -> None:
-        self._max = max_payload_bytes
-
-    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded:
-        raw = parse_json(self.name, message, self._max)
-        if isinstance(raw, Rejection):
-            return raw
+    def decode_object(
+        self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
+    ) -> Decoded:
         kind = raw.get("messageType")
         if not isinstance(kind, str):
             return self._reject("missing_field:messageType", "no messageType string")
@@ -75,22 +70,18 @@ class CtwingAdapter:
         )
         if isinstance(device, Rejection):
             return device
-        ts_ms, replaced = device_ms(raw.get("timestamp"), message.received_ms)
         out = EventBuilder(
-            adapter=self.name, message=message, device=device, ts_ms=ts_ms, ts_replaced=replaced
+            adapter=self.name, message=message, device=device, at=raw.get("timestamp")
         )
         if kind == "deviceOnlineOfflineReport":
             return self._online(raw, out, device)
         if kind == "eventReport":
             return self._event(raw, props, out, directory, device)
-        problem = props.emit(out, directory, device.device_id)
-        if problem is not None:
-            return self._reject(problem.split("=", 1)[0], problem, device)
         if not props.known:
             return self._reject(
                 "unknown_fields", f"no known field in {sorted(values)[:12]}", device
             )
-        return out.events
+        return props.emit(out, directory)
 
     def _values(self, raw: dict[str, Any], kind: str) -> dict[str, Any] | Rejection:
         if kind == "deviceOnlineOfflineReport":
@@ -148,10 +139,7 @@ class CtwingAdapter:
     ) -> Decoded:
         level = integer(raw.get("eventType"))
         if props.known:
-            problem = props.emit(out, directory, device.device_id)
-            if problem is not None:
-                return self._reject(problem.split("=", 1)[0], problem, device)
-            return out.events
+            return props.emit(out, directory)
         if level == 3:  # a fault, whatever its content says
             out.add("fault", extra={"event_type": level, **props.extra}, **props.aux())
             return out.events

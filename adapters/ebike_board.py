@@ -35,10 +35,9 @@ from typing import Any, Final
 from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
 from adapters.vendor import (
     EventBuilder,
-    device_ms,
+    JsonAdapter,
     integer,
     number,
-    parse_json,
     reject,
     resolve,
     text,
@@ -57,16 +56,12 @@ _ACTIONS: Final = {"enter": "ebike_detected", "leave": "ebike_left"}
 _SUSPECTED_CONFIDENCE: Final = 0.5
 
 
-class EbikeBoardAdapter:
+class EbikeBoardAdapter(JsonAdapter):
     name = "ebike_board"
 
-    def __init__(self, *, max_payload_bytes: int) -> None:
-        self._max = max_payload_bytes
-
-    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded:
-        raw = parse_json(self.name, message, self._max)
-        if isinstance(raw, Rejection):
-            return raw
+    def decode_object(
+        self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
+    ) -> Decoded:
         data = raw.get("data")
         data = data if isinstance(data, dict) else {}
         code = raw.get("warningType")
@@ -86,11 +81,11 @@ class EbikeBoardAdapter:
         )
         if isinstance(device, Rejection):
             return device
-        ts_ms, replaced = device_ms(
-            data.get("original_timestamp") or raw.get("timestamp"), message.received_ms
-        )
         out = EventBuilder(
-            adapter=self.name, message=message, device=device, ts_ms=ts_ms, ts_replaced=replaced
+            adapter=self.name,
+            message=message,
+            device=device,
+            at=data.get("original_timestamp") or raw.get("timestamp"),
         )
         level = integer(raw.get("level"))
         fields: dict[str, Any] = {

@@ -27,9 +27,8 @@ from adapters.events import Event
 from adapters.properties import Properties
 from adapters.vendor import (
     EventBuilder,
+    JsonAdapter,
     collapse,
-    device_ms,
-    parse_json,
     reject,
     resolve,
     text,
@@ -38,16 +37,12 @@ from adapters.vendor import (
 _json = msgspec.json.Decoder()
 
 
-class IotdaAdapter:
+class IotdaAdapter(JsonAdapter):
     name = "iotda"
 
-    def __init__(self, *, max_payload_bytes: int) -> None:
-        self._max = max_payload_bytes
-
-    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded:
-        raw = parse_json(self.name, message, self._max)
-        if isinstance(raw, Rejection):
-            return raw
+    def decode_object(
+        self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
+    ) -> Decoded:
         resource = raw.get("resource")
         notify = raw.get("notify_data")
         if not isinstance(notify, dict):
@@ -127,19 +122,8 @@ class IotdaAdapter:
             return reject(
                 self.name, "unknown_fields", f"no known property in {props.extra}", device
             )
-        ts_ms, replaced = device_ms(at, message.received_ms)
-        out = EventBuilder(
-            adapter=self.name,
-            message=message,
-            device=device,
-            ts_ms=ts_ms,
-            ts_replaced=replaced,
-            part=index,
-        )
-        problem = props.emit(out, directory, device.device_id)
-        if problem is not None:
-            return reject(self.name, problem.split("=", 1)[0], problem, device)
-        return out.events
+        out = EventBuilder(adapter=self.name, message=message, device=device, part=index, at=at)
+        return props.emit(out, directory)
 
     def _status(
         self,
@@ -163,11 +147,11 @@ class IotdaAdapter:
             return device
         if status != "ONLINE":
             return []
-        ts_ms, replaced = device_ms(
-            body.get("last_online_time") or raw.get("event_time"), message.received_ms
-        )
         out = EventBuilder(
-            adapter=self.name, message=message, device=device, ts_ms=ts_ms, ts_replaced=replaced
+            adapter=self.name,
+            message=message,
+            device=device,
+            at=body.get("last_online_time") or raw.get("event_time"),
         )
         out.add("heartbeat", extra={"platform": "online"})
         return out.events

@@ -29,9 +29,8 @@ from adapters import smoke_codes
 from adapters.base import Decoded, DeviceDirectory, DeviceRef, RawMessage, Rejection
 from adapters.vendor import (
     EventBuilder,
-    device_ms,
+    JsonAdapter,
     number,
-    parse_json,
     reject,
     resolve,
     text,
@@ -51,17 +50,16 @@ _GS101_ALARMS: Final = {
 }
 
 
-class MilesightAdapter:
+class MilesightAdapter(JsonAdapter):
     name = "milesight"
 
     def __init__(self, *, max_payload_bytes: int, topic_prefix: str = "siteguard/v1") -> None:
-        self._max = max_payload_bytes
+        super().__init__(max_payload_bytes=max_payload_bytes)
         self._topic_head = f"{topic_prefix}/vendor/{self.name}/"
 
-    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded:
-        raw = parse_json(self.name, message, self._max)
-        if isinstance(raw, Rejection):
-            return raw
+    def decode_object(
+        self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
+    ) -> Decoded:
         uplink = _uplink(raw)
         if isinstance(uplink, str):
             return reject(self.name, uplink.split(" ", 1)[0], uplink)
@@ -78,10 +76,7 @@ class MilesightAdapter:
         )
         if isinstance(device, Rejection):
             return device
-        ts_ms, replaced = device_ms(at, message.received_ms)
-        out = EventBuilder(
-            adapter=self.name, message=message, device=device, ts_ms=ts_ms, ts_replaced=replaced
-        )
+        out = EventBuilder(adapter=self.name, message=message, device=device, at=at)
         if not frame:
             out.add("heartbeat", rssi=rssi)  # an uplink without application data
             return out.events

@@ -34,7 +34,7 @@ from adapters.base import (
 )
 from adapters.events import Event
 from adapters.properties import Properties
-from adapters.vendor import EventBuilder, collapse, device_ms, integer, reject, resolve, text
+from adapters.vendor import EventBuilder, collapse, integer, reject, resolve, text
 
 # Standard LwM2M (OMA) resources that NB-IoT alarms report through OneNET, by
 # object_resource (the instance does not matter): Device/Battery Level, Device/Firmware
@@ -217,21 +217,10 @@ class OnenetAdapter:
             return reject(
                 self.name, "unknown_datastream", f"no known value in {props.extra}", device
             )
-        problem = props.emit(out, directory, device.device_id)
-        if problem is not None:
-            return reject(self.name, problem.split("=", 1)[0], problem, device)
-        return out.events
+        return props.emit(out, directory)
 
     def _builder(self, message: RawMessage, device: DeviceRef, at: Any, index: int) -> EventBuilder:
-        ts_ms, replaced = device_ms(at, message.received_ms)
-        return EventBuilder(
-            adapter=self.name,
-            message=message,
-            device=device,
-            ts_ms=ts_ms,
-            ts_replaced=replaced,
-            part=index,
-        )
+        return EventBuilder(adapter=self.name, message=message, device=device, part=index, at=at)
 
 
 def _reports(items: list[Any]) -> list[tuple[int, Any, dict[str, Any]]]:

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from adapters import smoke_codes
-from adapters.base import DeviceDirectory
-from adapters.vendor import EventBuilder, dbm, integer, number, text
+from adapters.base import DeviceDirectory, Rejection
+from adapters.events import Event
+from adapters.vendor import EventBuilder, dbm, integer, number, reject, text
 
 
 def _names(*names: str) -> frozenset[str]:
@@ -108,7 +109,14 @@ class Properties:
             "fw": text(self.meant.get(FIRMWARE), max_length=64),
         }
 
-    def emit(self, out: EventBuilder, directory: DeviceDirectory, device_id: str) -> str | None:
+    def emit(self, out: EventBuilder, directory: DeviceDirectory) -> list[Event] | Rejection:
+        """The events these values stand for, or a rejection naming the unusable value."""
+        problem = self._emit(out, directory, out.device.device_id)
+        if problem is None:
+            return out.events
+        return reject(out.adapter, problem.split("=", 1)[0], problem, out.device)
+
+    def _emit(self, out: EventBuilder, directory: DeviceDirectory, device_id: str) -> str | None:
         """Adds the events these values stand for; returns why not, when a value is unusable."""
         aux = self.aux()
         extra = self.extra or None

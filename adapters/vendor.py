@@ -16,7 +16,14 @@ from typing import Any, Final
 
 import msgspec
 
-from adapters.base import DECODE_ERRORS, DeviceDirectory, DeviceRef, RawMessage, Rejection
+from adapters.base import (
+    DECODE_ERRORS,
+    Decoded,
+    DeviceDirectory,
+    DeviceRef,
+    RawMessage,
+    Rejection,
+)
 from adapters.events import EVENT_TYPES, Event
 
 _json = msgspec.json.Decoder()
@@ -195,6 +202,27 @@ def resolve(
     )
 
 
+class JsonAdapter:
+    """A vendor format whose every message is one JSON object: parsed here, read by
+    ``decode_object``."""
+
+    name = "json"
+
+    def __init__(self, *, max_payload_bytes: int) -> None:
+        self._max = max_payload_bytes
+
+    def decode(self, message: RawMessage, directory: DeviceDirectory) -> Decoded:
+        raw = parse_json(self.name, message, self._max)
+        if isinstance(raw, Rejection):
+            return raw
+        return self.decode_object(raw, message, directory)
+
+    def decode_object(
+        self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
+    ) -> Decoded:
+        raise NotImplementedError
+
+
 class EventBuilder:
     """Makes the canonical events of one vendor message for one device."""
 
@@ -204,24 +232,27 @@ class EventBuilder:
         adapter: str,
         message: RawMessage,
         device: DeviceRef,
-        ts_ms: int,
-        ts_replaced: bool = False,
+        at: Any = None,
         channel: str = "event",
         part: int = 0,
     ) -> None:
+        """``at``: the time the message gives (any form ``device_ms`` reads), if any."""
         self._adapter = adapter
         self._message = message
         self._device = device
-        self._ts_ms = ts_ms
-        self._ts_replaced = ts_replaced
+        self._ts_ms, self._ts_replaced = device_ms(at, message.received_ms)
         self._channel = channel
         # Distinct per device report within one platform batch, stable across redeliveries.
         self._base_id = content_id(message.payload) + (f"-{part}" if part else "")
         self.events: list[Event] = []
 
     @property
-    def device_type(self) -> str:
-        return self._device.device_type
+    def adapter(self) -> str:
+        return self._adapter
+
+    @property
+    def device(self) -> DeviceRef:
+        return self._device
 
     def add(
         self,

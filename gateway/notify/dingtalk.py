@@ -18,7 +18,7 @@ import httpx
 
 from gateway.notify import text
 from gateway.notify.base import Notification
-from gateway.notify.http import HttpPoster
+from gateway.notify.channel import HttpChannelNotifier
 from siteguard.config import DingtalkChannel
 
 
@@ -28,17 +28,7 @@ def sign(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(digest).decode()  # httpx URL-encodes it as a query parameter
 
 
-class DingtalkNotifier:
-    def __init__(
-        self, *, name: str, config: DingtalkChannel, describe: text.Describe | None = None
-    ) -> None:
-        self.name = name
-        self.timeout_s = config.timeout_s
-        self.retries = config.retries
-        self._config = config
-        self._describe = describe
-        self._poster = HttpPoster(timeout_s=config.timeout_s)
-
+class DingtalkNotifier(HttpChannelNotifier[DingtalkChannel]):
     def message(self, n: Notification) -> dict[str, Any]:
         mentions = "".join(f" @{m}" for m in self._config.mention_mobiles)
         return {
@@ -59,6 +49,3 @@ class DingtalkNotifier:
                 {"timestamp": str(timestamp), "sign": sign(secret, timestamp)}
             )
         await self._poster.post(str(url), json=self.message(notification), ok_field="errcode")
-
-    async def close(self) -> None:
-        await self._poster.close()

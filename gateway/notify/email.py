@@ -9,19 +9,11 @@ from email.message import EmailMessage
 
 from gateway.notify import text
 from gateway.notify.base import Notification, NotifyError
+from gateway.notify.channel import ChannelNotifier
 from siteguard.config import EmailChannel
 
 
-class EmailNotifier:
-    def __init__(
-        self, *, name: str, config: EmailChannel, describe: text.Describe | None = None
-    ) -> None:
-        self.name = name
-        self.timeout_s = config.timeout_s
-        self.retries = config.retries
-        self._config = config
-        self._describe = describe
-
+class EmailNotifier(ChannelNotifier[EmailChannel]):
     def message(self, n: Notification) -> EmailMessage:
         message = EmailMessage()
         message["Subject"] = text.title(n, self._describe)
@@ -52,6 +44,3 @@ class EmailNotifier:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             raise NotifyError(f"SMTP {c.host}:{c.port}: {exc}") from exc
-
-    async def close(self) -> None:
-        pass

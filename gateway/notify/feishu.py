@@ -15,7 +15,7 @@ from typing import Any
 
 from gateway.notify import text
 from gateway.notify.base import Notification
-from gateway.notify.http import HttpPoster
+from gateway.notify.channel import HttpChannelNotifier
 from siteguard.config import FeishuChannel
 
 
@@ -24,17 +24,7 @@ def sign(secret: str, timestamp_s: int) -> str:
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
 
 
-class FeishuNotifier:
-    def __init__(
-        self, *, name: str, config: FeishuChannel, describe: text.Describe | None = None
-    ) -> None:
-        self.name = name
-        self.timeout_s = config.timeout_s
-        self.retries = config.retries
-        self._config = config
-        self._describe = describe
-        self._poster = HttpPoster(timeout_s=config.timeout_s)
-
+class FeishuNotifier(HttpChannelNotifier[FeishuChannel]):
     def message(self, n: Notification) -> dict[str, Any]:
         body: dict[str, Any] = {
             "msg_type": "text",
@@ -48,6 +38,3 @@ class FeishuNotifier:
 
     async def send(self, notification: Notification) -> None:
         await self._poster.post(self._config.url, json=self.message(notification), ok_field="code")
-
-    async def close(self) -> None:
-        await self._poster.close()

@@ -10,7 +10,7 @@ import msgspec
 
 from gateway.notify import text
 from gateway.notify.base import Notification
-from gateway.notify.http import HttpPoster
+from gateway.notify.channel import HttpChannelNotifier
 from gateway.store.alarms import alarm_object
 from gateway.store.tickets import ticket_object
 from siteguard.config import WebhookChannel
@@ -35,17 +35,7 @@ def body(n: Notification, describe: text.Describe | None) -> dict[str, Any]:
     return out
 
 
-class WebhookNotifier:
-    def __init__(
-        self, *, name: str, config: WebhookChannel, describe: text.Describe | None = None
-    ) -> None:
-        self.name = name
-        self.timeout_s = config.timeout_s
-        self.retries = config.retries
-        self._config = config
-        self._describe = describe
-        self._poster = HttpPoster(timeout_s=config.timeout_s)
-
+class WebhookNotifier(HttpChannelNotifier[WebhookChannel]):
     async def send(self, notification: Notification) -> None:
         payload = _json.encode(body(notification, self._describe))
         headers = {"Content-Type": "application/json", "Idempotency-Key": notification.id}
@@ -57,6 +47,3 @@ class WebhookNotifier:
         if self._config.token is not None:
             headers["Authorization"] = f"Bearer {self._config.token.get_secret_value()}"
         await self._poster.post(self._config.url, content=payload, headers=headers)
-
-    async def close(self) -> None:
-        await self._poster.close()

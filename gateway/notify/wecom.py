@@ -10,21 +10,11 @@ from typing import Any
 
 from gateway.notify import text
 from gateway.notify.base import Notification
-from gateway.notify.http import HttpPoster
+from gateway.notify.channel import HttpChannelNotifier
 from siteguard.config import WecomChannel
 
 
-class WecomNotifier:
-    def __init__(
-        self, *, name: str, config: WecomChannel, describe: text.Describe | None = None
-    ) -> None:
-        self.name = name
-        self.timeout_s = config.timeout_s
-        self.retries = config.retries
-        self._config = config
-        self._describe = describe
-        self._poster = HttpPoster(timeout_s=config.timeout_s)
-
+class WecomNotifier(HttpChannelNotifier[WecomChannel]):
     def message(self, n: Notification) -> dict[str, Any]:
         if self._config.mention_mobiles:
             return {
@@ -40,6 +30,3 @@ class WecomNotifier:
         await self._poster.post(
             self._config.url, json=self.message(notification), ok_field="errcode"
         )
-
-    async def close(self) -> None:
-        await self._poster.close()
