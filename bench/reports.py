@@ -212,6 +212,18 @@ def populate(path: Path, *, events: int, devices: int, buildings: int, seed: int
     print(f"  {len(alarm_rows)} alarms, {len(tickets)} tickets", flush=True)
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS. ``ru_maxrss`` would not do: Linux carries the parent's
+    high-water mark across fork and exec, so a child spawned by a parent that just generated
+    the street would report the parent's peak. ``VmHWM`` belongs to the exec'd image alone."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _floor(path: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
     month = Period.parse("2026-10", timezone=TZ)
     started = time.perf_counter()
@@ -225,7 +237,7 @@ def _floor(path: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
         {
             "s": time.perf_counter() - started,
             "rows": len(rows),
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_mb": _peak_rss_mb(),
         }
     )
 
@@ -237,7 +249,7 @@ def _report(path: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
 
     engine = create_engine(f"sqlite:///{path}")
     month = Period.parse("2026-10", timezone=TZ)
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = _peak_rss_mb()
     started = time.perf_counter()
     with engine.connect() as conn:
         report = build_report(conn, month, settings=Settings(), now_ms=month.end_ms + 86_400_000)
@@ -254,7 +266,7 @@ def _report(path: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
             "renders": renders,
             "warnings": len(report.warnings),
             "detections": report.total.figures["ebike.detections"],
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_mb": _peak_rss_mb(),
             "rss_before_mb": baseline,
         }
     )
