@@ -56,9 +56,14 @@ def bars(
 
 
 def hbars(labels: Sequence[str], values: Sequence[float], *, width: int = 640) -> Markup:
-    """Horizontal bars, one row per label (names too long to stand under a bar)."""
+    """Horizontal bars, one row per label (names too long to stand under a bar).
+
+    ``width`` should be about the pixels the chart is shown in: the SVG scales to its box,
+    so a wide viewBox in a narrow column shrinks the labels below reading size."""
     row = 22
-    label_w = 230
+    # 12 px text: a CJK character is about 12 px wide, a Latin one about 7.
+    longest = max((sum(12 if ord(c) > 0x2E7F else 7 for c in label) for label in labels), default=0)
+    label_w = min(longest + 12, width // 2)
     height = row * max(len(values), 1) + 8
     top = max([*values, 1.0])
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img">']
@@ -103,10 +108,18 @@ def lines(
     colors = [ACCENT, WARN, "#2a9d6f", "#f29e1f", "#7b4fb0"]
     n = len(labels)
     top = max([1.0, *(v for values in series.values() for v in values)])
-    pad, bottom, legend = 30, 30, 20
+    pad, bottom, legend = 40, 30, 20
     plot_h = height - bottom - legend - 10
     xs = [pad + i * (width - 2 * pad) / max(n - 1, 1) for i in range(n)]
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img">']
+    # A scale: the top of the plot is the largest value, the bottom is zero.
+    for y, value in ((legend + 10, top), (legend + 10 + plot_h, 0.0)):
+        parts.append(
+            f'<line x1="{pad}" y1="{y}" x2="{width - pad}" y2="{y}" stroke="{MUTED}" '
+            f'stroke-width="0.4" stroke-dasharray="3 3"/>'
+            f'<text x="{pad - 4}" y="{y + 3}" text-anchor="end" font-size="9" '
+            f'fill="{MUTED}">{value:.0f}</text>'
+        )
     for x, label in zip(xs, labels, strict=True):
         parts.append(
             f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="10" '

@@ -80,7 +80,7 @@ def to_html(report: Report) -> str:
         last_day=_day(period.end_ms - 1, period.timezone),
         total=total,
         f=total.figures,
-        kind_chart=charts.hbars([labels.label(k) for k in kinds], kind_values),
+        kind_chart=charts.hbars([labels.label(k) for k in kinds], kind_values, width=440),
         hour_chart=charts.bars(hours, total.by_hour, highlight=peak_hours),
         trend_chart=charts.lines(
             report.trend_labels,
