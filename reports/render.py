@@ -92,6 +92,7 @@ def to_html(report: Report) -> str:
         elevator_chart=charts.hbars(
             [f"{e['building']} {e['device_id']}" for e in report.top_elevators],
             [e["detections"] for e in report.top_elevators],
+            width=900,
         ),
         buildings=sorted(report.buildings, key=_attention, reverse=True),
         warning_count=len(report.warnings),
