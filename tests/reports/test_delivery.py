@@ -5,6 +5,7 @@ does not bring back reports for months long gone."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from siteguard.clock import FakeClock
 from siteguard.config import Route, Settings
 from siteguard.ids import IdFactory
 from tests.reports.fixture import insert, local, make_records
+from tests.support.servers import Postgres
 
 TZ = "Asia/Shanghai"
 
@@ -73,9 +75,14 @@ class Gateway:
         )
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'd.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    if request.param == "postgresql":
+        server: Postgres = request.getfixturevalue("postgres_server")
+        url = server.create_database(f"delivery_{uuid.uuid4().hex[:12]}")
+    else:
+        url = f"sqlite:///{tmp_path / 'd.db'}"
+    engine = create_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
         insert(conn, make_records())
