@@ -22,21 +22,19 @@ import base64
 import binascii
 from typing import Any, Final
 
-import msgspec
-
-from adapters.base import DECODE_ERRORS, Decoded, DeviceDirectory, DeviceRef, RawMessage, Rejection
+from adapters.base import Decoded, DeviceDirectory, DeviceRef, RawMessage, Rejection
 from adapters.properties import Properties
 from adapters.vendor import (
     EventBuilder,
     JsonAdapter,
     integer,
+    json_object,
     reject,
     resolve,
     text,
 )
 
 _IGNORED: Final = frozenset({"commandResponse", "dataReportTupUnion"})
-_json = msgspec.json.Decoder()
 
 
 class CtwingAdapter(JsonAdapter):
@@ -110,11 +108,8 @@ class CtwingAdapter(JsonAdapter):
             body = None
         if body is None:
             return self._reject("bad_value:APPdata", "APPdata is not base64")
-        try:
-            data = _json.decode(body)
-        except DECODE_ERRORS:
-            data = None
-        if not isinstance(data, dict):
+        data = json_object(body)
+        if data is None:
             return self._reject(
                 "unsupported:APPdata", f"binary pass-through payload ({body[:32].hex()}...)"
             )

@@ -20,21 +20,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
-from adapters.base import DECODE_ERRORS, Decoded, DeviceDirectory, RawMessage, Rejection
+from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
 from adapters.events import Event
 from adapters.properties import Properties
 from adapters.vendor import (
     EventBuilder,
     JsonAdapter,
     collapse,
+    json_object,
     reject,
     resolve,
     text,
 )
-
-_json = msgspec.json.Decoder()
 
 
 class IotdaAdapter(JsonAdapter):
@@ -91,10 +88,7 @@ class IotdaAdapter(JsonAdapter):
     ) -> Decoded:
         content = body.get("content")
         if isinstance(content, str):
-            try:
-                content = _json.decode(content)
-            except DECODE_ERRORS:
-                content = None
+            content = json_object(content)
         if not isinstance(content, dict):
             return reject(self.name, "unsupported:content", "a message that is not named values")
         return self._values(content, header, raw.get("event_time"), 0, message, directory)

@@ -63,6 +63,15 @@ def parse_json(adapter: str, message: RawMessage, max_bytes: int) -> dict[str, A
     return raw
 
 
+def json_object(raw: bytes | str) -> dict[str, Any] | None:
+    """JSON nested in a field (a string or bytes) as an object; None when it is not one."""
+    try:
+        value = _json.decode(raw)
+    except DECODE_ERRORS:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def content_id(payload: bytes) -> str:
     """A message id from the bytes: a platform retrying a push sends the same bytes, so the
     copy is dropped as a duplicate (the ``(device, id)`` dedup of the pipeline)."""
