@@ -65,6 +65,18 @@ class StoreUnavailable(Exception):
     status = 503
 
 
+async def _in_store(store: StoreWriter, fn: Callable[[Connection], T]) -> T:
+    """Run ``fn`` on the store's thread for a person waiting on the API. While the database
+    is down or still replaying its spool they get StoreUnavailable (503, try again) instead
+    of waiting, or reading rows the replay has not written yet."""
+    if not store.available:
+        raise StoreUnavailable("the database is unavailable or catching up; try again")
+    try:
+        return await store.run_in_store(fn)
+    except UNAVAILABLE as exc:
+        raise StoreUnavailable(f"the database is unavailable: {exc.orig}") from exc
+
+
 class TicketNotFound(TicketError):
     status = 404
 
@@ -106,7 +118,7 @@ class TicketCommands:
         buildings: frozenset[str] | None,
     ) -> dict[str, Any]:
         async def command(turn: Turn) -> dict[str, Any]:
-            loaded = await self._read(lambda conn: load_ticket(conn, ticket_id))
+            loaded = await _in_store(self._store, lambda conn: load_ticket(conn, ticket_id))
             if loaded is None or (buildings is not None and loaded[0].building_id not in buildings):
                 raise TicketNotFound(f"ticket {ticket_id!r} not found")
             ticket, history = loaded
@@ -133,17 +145,9 @@ class TicketCommands:
                 found = histories(conn, [t.id for t in tickets])
                 return [(t, found[t.id]) for t in tickets]
 
-            return self._desk.escalate_overdue(turn, await self._read(overdue))
+            return self._desk.escalate_overdue(turn, await _in_store(self._store, overdue))
 
         return await self._pipeline.execute(command)
-
-    async def _read(self, fn: Callable[[Connection], T]) -> T:
-        if not self._store.available:
-            raise StoreUnavailable("the database is unavailable or catching up; try again")
-        try:
-            return await self._store.run_in_store(fn)
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"the database is unavailable: {exc.orig}") from exc
 
 
 class RegistryCommands:
@@ -164,7 +168,9 @@ class RegistryCommands:
 
     async def put_building(self, building_id: str, fields: BuildingFields) -> bool:
         now = self._clock.now_ms()
-        created = await self._write(lambda conn: upsert_building(conn, building_id, fields, now))
+        created = await _in_store(
+            self._store, lambda conn: upsert_building(conn, building_id, fields, now)
+        )
         self._registry.put_building(
             BuildingInfo(
                 building_id=building_id,
@@ -179,7 +185,9 @@ class RegistryCommands:
         """Stores the device, applies it to ingest, and replays the vendor messages held
         for it (returning once they are durable)."""
         now = self._clock.now_ms()
-        created = await self._write(lambda conn: upsert_device(conn, device_id, fields, now))
+        created = await _in_store(
+            self._store, lambda conn: upsert_device(conn, device_id, fields, now)
+        )
         info = DeviceInfo(
             device_id=device_id,
             device_type=fields.device_type,
@@ -192,11 +200,3 @@ class RegistryCommands:
         if self._pending is not None:
             await self._pending.release([device_id, *info.identifiers])
         return created
-
-    async def _write(self, fn: Callable[[Connection], T]) -> T:
-        if not self._store.available:
-            raise StoreUnavailable("the database is unavailable or catching up; try again")
-        try:
-            return await self._store.run_in_store(fn)
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"the database is unavailable: {exc.orig}") from exc
