@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from alerting.model import KINDS, Alarm, AlarmError
 from api.auth import Context, CurrentPrincipal, Operator, Principal
-from api.routers.common import PagingParams, not_found, scoped
+from api.routers.common import PagingParams, fetch_page, not_found, scoped
 from api.schemas import AckRequest, AlarmOut, ClearRequest, Page
 from gateway.store import schema
 from gateway.store.alarms import alarm_from_row, alarm_object
@@ -44,14 +44,8 @@ def list_alarms(
         conditions.append(a.c.kind == kind)
     where = sa.and_(*conditions)
     with ctx.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(a).where(where)).scalar_one()
-        rows = conn.execute(
-            sa.select(a)
-            .where(where)
-            .order_by(_SEVERITY_ORDER, a.c.opened_ms.desc(), a.c.id.desc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-        ).all()
+        query = sa.select(a).order_by(_SEVERITY_ORDER, a.c.opened_ms.desc(), a.c.id.desc())
+        total, rows = fetch_page(conn, query, table=a, where=where, paging=paging)
     return Page[AlarmOut](items=[alarm_out(alarm_from_row(r)) for r in rows], total=total)
 
 

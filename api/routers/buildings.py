@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Response, status
 
 from api.auth import Admin, Context, CurrentPrincipal
-from api.routers.common import PagingParams, not_found, scoped, unavailable
+from api.routers.common import PagingParams, fetch_page, not_found, scoped, unavailable
 from api.schemas import Building, Page
 from gateway.commands import StoreUnavailable
 from gateway.store import schema
@@ -52,14 +52,8 @@ def list_buildings(ctx: Context, who: CurrentPrincipal, paging: PagingParams) ->
     b = schema.buildings
     where = scoped(b.c.building_id, who)
     with ctx.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(b).where(where)).scalar_one()
-        rows = conn.execute(
-            _query()
-            .where(where)
-            .order_by(b.c.building_id)
-            .limit(paging.limit)
-            .offset(paging.offset)
-        ).all()
+        query = _query().order_by(b.c.building_id)
+        total, rows = fetch_page(conn, query, table=b, where=where, paging=paging)
     return Page[Building](items=[_building(row) for row in rows], total=total)
 
 

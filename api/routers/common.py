@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Query, status
+from sqlalchemy.engine import Connection
 
 from api.auth import Principal
 
@@ -21,6 +23,21 @@ class Paging:
 
 
 PagingParams = Annotated[Paging, Depends()]
+
+
+def fetch_page(
+    conn: Connection,
+    query: sa.Select[Any],
+    *,
+    table: sa.FromClause,
+    where: sa.ColumnElement[bool],
+    paging: Paging,
+) -> tuple[int, Sequence[sa.Row[Any]]]:
+    """How many rows of ``table`` match ``where`` (counted on the table alone, without the
+    query's joins), and the page of ``query`` with the same filter."""
+    total = conn.execute(sa.select(sa.func.count()).select_from(table).where(where)).scalar_one()
+    rows = conn.execute(query.where(where).limit(paging.limit).offset(paging.offset)).all()
+    return total, rows
 
 
 def scoped(column: sa.ColumnElement[str], principal: Principal) -> sa.ColumnElement[bool]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.auth import Admin, Context
-from api.routers.common import PagingParams
+from api.routers.common import PagingParams, fetch_page
 from api.schemas import Page
 from gateway.store import schema
 from siteguard.timefmt import rfc3339
@@ -52,14 +52,8 @@ def list_dead_letters(
         conditions.append(d.c.topic.like(escaped + "%", escape="\\"))
     where = sa.and_(sa.true(), *conditions)
     with ctx.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(d).where(where)).scalar_one()
-        rows = conn.execute(
-            sa.select(d)
-            .where(where)
-            .order_by(d.c.id.desc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-        ).all()
+        query = sa.select(d).order_by(d.c.id.desc())
+        total, rows = fetch_page(conn, query, table=d, where=where, paging=paging)
     items = [
         DeadLetter(
             id=row.id,

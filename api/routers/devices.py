@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.auth import Admin, Context, CurrentPrincipal
-from api.routers.common import PagingParams, not_found, scoped, unavailable
+from api.routers.common import PagingParams, fetch_page, not_found, scoped, unavailable
 from api.schemas import Device, DeviceDetail, Page, Reading
 from gateway.commands import StoreUnavailable
 from gateway.store import schema
@@ -69,14 +69,8 @@ def list_devices(
         conditions.append(d.c.online.is_(online))
     where = sa.and_(*conditions)
     with ctx.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(d).where(where)).scalar_one()
-        rows = conn.execute(
-            _with_alarm_count()
-            .where(where)
-            .order_by(d.c.building_id, d.c.device_id)
-            .limit(paging.limit)
-            .offset(paging.offset)
-        ).all()
+        query = _with_alarm_count().order_by(d.c.building_id, d.c.device_id)
+        total, rows = fetch_page(conn, query, table=d, where=where, paging=paging)
     return Page[Device](items=[Device(**_device(row)) for row in rows], total=total)
 
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from alerting.tickets import VENUE_TYPES, TicketError
 from api.auth import Context, CurrentPrincipal, Operator, Principal
 from api.context import ApiContext
-from api.routers.common import PagingParams, not_found, scoped, unavailable
+from api.routers.common import PagingParams, fetch_page, not_found, scoped, unavailable
 from api.schemas import Page, TicketIn, TicketOut, TransitionIn
 from gateway.commands import StoreUnavailable
 from gateway.store import schema
@@ -48,14 +48,8 @@ def list_tickets(
         conditions.append(late if overdue else sa.not_(late))
     where = sa.and_(*conditions)
     with ctx.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar_one()
-        rows = conn.execute(
-            sa.select(t)
-            .where(where)
-            .order_by(t.c.created_ms.desc(), t.c.id.desc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-        ).all()
+        query = sa.select(t).order_by(t.c.created_ms.desc(), t.c.id.desc())
+        total, rows = fetch_page(conn, query, table=t, where=where, paging=paging)
         tickets = [ticket_from_row(row) for row in rows]
         found = histories(conn, [ticket.id for ticket in tickets])
     items = [TicketOut.model_validate(ticket_object(x, found[x.id])) for x in tickets]
