@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from alerting.book import AlarmBook
@@ -42,3 +43,21 @@ class Context:
         """Read without marking dirty."""
         building = self.buildings.get(building_id)
         return None if building is None else building.devices.get(device_id)
+
+    def rearm_quiet(
+        self,
+        kind: str,
+        timer: str,
+        *,
+        quiet_ms: int,
+        times: Callable[[DeviceRuleState], list[int]],
+    ) -> None:
+        """After a restart, set again the timer that clears each active ``kind`` alarm once its
+        device has been quiet for ``quiet_ms`` after the last of ``times`` (or the alarm's last
+        update, when the state kept none)."""
+        for alarm in self.book.all_active():
+            if alarm.kind == kind and alarm.device_id is not None:
+                state = self.peek_device(alarm.building_id, alarm.device_id)
+                seen = times(state) if state is not None else []
+                last = max(seen) if seen else alarm.updated_ms
+                self.timers.set((timer, alarm.building_id, alarm.device_id), last + quiet_ms)

@@ -43,9 +43,9 @@ def on_quiet(ctx: Context, building_id: str, device_id: str, now: int) -> None:
 
 
 def rearm(ctx: Context) -> None:
-    window = ctx.rules.ebike.hotspot_window_s * 1000
-    for alarm in ctx.book.all_active():
-        if alarm.kind == "ebike_hotspot" and alarm.device_id is not None:
-            state = ctx.peek_device(alarm.building_id, alarm.device_id)
-            last = max(state.hotspot) if state and state.hotspot else alarm.updated_ms
-            ctx.timers.set(("hotspot_quiet", alarm.building_id, alarm.device_id), last + window)
+    ctx.rearm_quiet(
+        "ebike_hotspot",
+        "hotspot_quiet",
+        quiet_ms=ctx.rules.ebike.hotspot_window_s * 1000,
+        times=lambda state: state.hotspot,
+    )

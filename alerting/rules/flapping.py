@@ -41,9 +41,9 @@ def holds(ctx: Context, building_id: str, device_id: str | None, kind: str) -> b
 
 
 def rearm(ctx: Context) -> None:
-    stable = ctx.rules.flapping.stable_s * 1000
-    for alarm in ctx.book.all_active():
-        if alarm.kind == "flapping" and alarm.device_id is not None:
-            state = ctx.peek_device(alarm.building_id, alarm.device_id)
-            last = max(state.flaps) if state and state.flaps else alarm.updated_ms
-            ctx.timers.set(("flap_quiet", alarm.building_id, alarm.device_id), last + stable)
+    ctx.rearm_quiet(
+        "flapping",
+        "flap_quiet",
+        quiet_ms=ctx.rules.flapping.stable_s * 1000,
+        times=lambda state: state.flaps,
+    )

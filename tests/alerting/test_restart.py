@@ -88,3 +88,25 @@ def test_windows_and_reminders_continue_across_a_restart() -> None:
     after.advance(130)
     reminders = [c.at_ms for c in after.changes if c.alarm.kind == "gas" and c.action == "reminder"]
     assert reminders == [h.ms(70), h.ms(130)]  # 60 s after the opening, then every 60 s
+
+
+def test_hotspot_and_flapping_clear_on_time_after_a_restart() -> None:
+    """Their quiet timers are set again from the rule state: the last detection, the last
+    transition, not the restart."""
+    h = Harness()
+    for t in (0, 10, 20, 30, 40):
+        h.send("ebike", "e1", "ebike_detected", t, confidence=0.9, building="B3")
+    for t in range(0, 50, 10):  # alarm, clear, alarm, clear, alarm: 5 transitions
+        h.send("smoke", "s1", "alarm" if t % 20 == 0 else "alarm_clear", t)
+    h.send("smoke", "s1", "alarm_clear", 70)
+    assert h.active("ebike_hotspot", "B3", "e1") is not None
+    assert h.active("flapping", device="s1") is not None
+    after = rebuilt(h, seen=[], now=100)
+    after.advance(70 + 599.999)
+    assert after.active("flapping", device="s1") is not None
+    after.advance(70 + 600)
+    assert after.active("flapping", device="s1") is None
+    after.advance(40 + 3599.999)
+    assert after.active("ebike_hotspot", "B3", "e1") is not None
+    after.advance(40 + 3600)
+    assert after.active("ebike_hotspot", "B3", "e1") is None
