@@ -5,7 +5,6 @@ does not bring back reports for months long gone."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,15 +19,13 @@ from gateway.notify.routing import Router
 from gateway.report_delivery import ReportDelivery
 from gateway.spool import Spool
 from gateway.store import schema
-from gateway.store.db import create_engine
-from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from reports.schedule import Schedule
 from siteguard.clock import FakeClock
 from siteguard.config import Route, Settings
 from siteguard.ids import IdFactory
-from tests.reports.fixture import insert, local, make_records
-from tests.support.servers import Postgres
+from tests.reports.databases import DATABASES, street_engine
+from tests.reports.fixture import local, make_records
 
 TZ = "Asia/Shanghai"
 
@@ -75,17 +72,9 @@ class Gateway:
         )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+@pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    if request.param == "postgresql":
-        server: Postgres = request.getfixturevalue("postgres_server")
-        url = server.create_database(f"delivery_{uuid.uuid4().hex[:12]}")
-    else:
-        url = f"sqlite:///{tmp_path / 'd.db'}"
-    engine = create_engine(url)
-    upgrade(engine)
-    with engine.begin() as conn:
-        insert(conn, make_records())
+    engine = street_engine(request, tmp_path, make_records())
     yield engine
     engine.dispose()
 

@@ -4,44 +4,28 @@ street: October 2026 with six months of history, and the third quarter rolled up
 from __future__ import annotations
 
 import statistics
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from gateway.store.db import create_engine
-from gateway.store.migrate import upgrade
 from reports import Period, build_report
 from reports.report import Report, Settings
 from reports.warnings import WATCHED
-from tests.reports.fixture import Records, expected, insert, local, make_records
-from tests.support.servers import Postgres
+from tests.reports.databases import DATABASES, street_engine
+from tests.reports.fixture import Records, expected, local, make_records
 
 TZ = "Asia/Shanghai"
 NOW = local(2026, 11, 2, 9)  # the report is made after the month
 
 
-@pytest.fixture(
-    scope="module",
-    # The same figures from PostgreSQL, the production database: the bulk queries must not
-    # lean on SQLite's typing or integer division.
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)],
-)
+@pytest.fixture(scope="module", params=DATABASES)
 def street(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[sa.Engine, Records]]:
-    if request.param == "postgresql":
-        server: Postgres = request.getfixturevalue("postgres_server")
-        url = server.create_database(f"reports_{uuid.uuid4().hex[:12]}")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'r.db'}"
-    engine = create_engine(url)
-    upgrade(engine)
     records = make_records()
-    with engine.begin() as conn:
-        insert(conn, records)
+    engine = street_engine(request, tmp_path_factory.mktemp("reports"), records)
     yield engine, records
     engine.dispose()
 
