@@ -302,8 +302,11 @@ class Postgres(ServerProcess):
     def _accepts(self) -> bool:
         import psycopg
 
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres") as conn:
-            conn.execute("SELECT 1")
+        try:
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres") as conn:
+                conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            return False  # starting up, or replaying its WAL after a stop ("not yet accepting")
         return True
 
     def create_database(self, name: str) -> str:
