@@ -30,7 +30,8 @@ from gateway.notify.base import Notification
 from gateway.registry import Registry
 from gateway.store import schema
 from gateway.store.alarms import notification_row
-from gateway.store.tickets import entry_row, ticket_from_row, ticket_object, ticket_row
+from gateway.store.rows import OutboxRow
+from gateway.store.tickets import ticket_from_row, ticket_object
 from gateway.turn import Turn
 from siteguard.config import TicketsConfig
 from siteguard.ids import IdFactory
@@ -169,8 +170,8 @@ class TicketDesk:
     ) -> dict[str, Any]:
         """Put one ticket change into the turn; return the ticket object it announces."""
         ws = turn.ws
-        (ws.tickets_new if new else ws.tickets).append(ticket_row(ticket))
-        ws.ticket_history.append(entry_row(entry))
+        (ws.tickets_new if new else ws.tickets).append(ticket)
+        ws.ticket_history.append(entry)
         obj = ticket_object(ticket, [*history, entry])
         turn.events.append(
             HubEvent(topic="ticket", id=entry.id, building_id=ticket.building_id, data=obj)
@@ -183,22 +184,21 @@ class TicketDesk:
             turn.notifications.append(notification)
         if self.exporting:
             change = obj["history"][-1]
+            payload = {
+                "idempotency_key": entry.id,
+                "source": "siteguard",
+                "change": change,
+                "ticket": obj,
+            }
             ws.ticket_outbox.append(
-                {
-                    "id": entry.id,
-                    "ticket_id": ticket.id,
-                    "created_ms": entry.at_ms,
-                    "payload": _json.encode(
-                        {
-                            "idempotency_key": entry.id,
-                            "source": "siteguard",
-                            "change": change,
-                            "ticket": obj,
-                        }
-                    ).decode(),
-                    "status": "pending",
-                    "attempts": 0,
-                }
+                OutboxRow(
+                    id=entry.id,
+                    ticket_id=ticket.id,
+                    created_ms=entry.at_ms,
+                    payload=_json.encode(payload).decode(),
+                    status="pending",
+                    attempts=0,
+                )
             )
         return obj
 

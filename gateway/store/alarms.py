@@ -11,17 +11,17 @@ from sqlalchemy.engine import Connection
 from alerting.model import Alarm, AlarmChange
 from gateway.notify.base import Notification, encode_notification
 from gateway.store import schema
+from gateway.store.rows import AlarmHistoryRow, AlarmRow, NotificationRow
 from siteguard.timefmt import rfc3339
 
 _json = msgspec.json.Encoder()
 _ids = msgspec.json.Decoder(tuple[str, ...])
 
 
-def alarm_row(alarm: Alarm) -> dict[str, Any]:
-    row = msgspec.structs.asdict(alarm)
-    row["device_ids"] = _json.encode(alarm.device_ids).decode()
-    row["identity"] = alarm.identity
-    return row
+def alarm_row(alarm: Alarm) -> AlarmRow:
+    fields = msgspec.structs.asdict(alarm)
+    fields["device_ids"] = _json.encode(alarm.device_ids).decode()
+    return AlarmRow(identity=alarm.identity, **fields)
 
 
 def alarm_from_row(row: Any) -> Alarm:
@@ -32,22 +32,22 @@ def alarm_from_row(row: Any) -> Alarm:
     return Alarm(**data)
 
 
-def history_row(change: AlarmChange) -> dict[str, Any]:
+def history_row(change: AlarmChange) -> AlarmHistoryRow:
     alarm = change.alarm
-    return {
-        "id": change.id,
-        "alarm_id": alarm.id,
-        "building_id": alarm.building_id,
-        "kind": alarm.kind,
-        "action": change.action,
-        "at_ms": change.at_ms,
-        "by": change.by,
-        "note": change.note,
-        "severity": alarm.severity,
-        "status": alarm.status,
-        "count": alarm.count,
-        "notify": change.notify,
-    }
+    return AlarmHistoryRow(
+        id=change.id,
+        alarm_id=alarm.id,
+        building_id=alarm.building_id,
+        kind=alarm.kind,
+        action=change.action,
+        at_ms=change.at_ms,
+        by=change.by,
+        note=change.note,
+        severity=alarm.severity,
+        status=alarm.status,
+        count=alarm.count,
+        notify=change.notify,
+    )
 
 
 def notification_for(change: AlarmChange) -> Notification:
@@ -57,22 +57,22 @@ def notification_for(change: AlarmChange) -> Notification:
     )
 
 
-def notification_row(notification: Notification, *, held: bool = False) -> dict[str, Any]:
+def notification_row(notification: Notification, *, held: bool = False) -> NotificationRow:
     alarm, ticket = notification.alarm, notification.ticket
-    return {
-        "id": notification.id,
-        "subject": notification.subject,
-        "alarm_id": alarm.id if alarm else None,
-        "ticket_id": ticket.id if ticket else None,
-        "reason": notification.reason,
-        "building_id": notification.building_id,
-        "kind": notification.kind,
-        "severity": notification.severity,
-        "created_ms": notification.created_ms,
-        "status": "held" if held else "pending",
-        "attempts": 0,
-        "payload": encode_notification(notification).decode(),
-    }
+    return NotificationRow(
+        id=notification.id,
+        subject=notification.subject,
+        alarm_id=alarm.id if alarm else None,
+        ticket_id=ticket.id if ticket else None,
+        reason=notification.reason,
+        building_id=notification.building_id,
+        kind=notification.kind,
+        severity=notification.severity,
+        created_ms=notification.created_ms,
+        status="held" if held else "pending",
+        attempts=0,
+        payload=encode_notification(notification).decode(),
+    )
 
 
 def load_alarm(conn: Connection, alarm_id: str) -> Alarm | None:

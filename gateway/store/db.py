@@ -69,32 +69,3 @@ def upsert(conn: Connection, table: sa.Table, keys: list[str], update: list[str]
 def transaction(engine: Engine) -> Iterator[Connection]:
     with engine.begin() as conn:
         yield conn
-
-
-class BulkStatement:
-    """A statement compiled once per dialect and run with the driver's ``executemany``.
-
-    For the hottest bulk writes (device status: thousands of rows a second), SQLAlchemy's
-    per-row parameter processing costs more than the database; the statement text and
-    parameter order are taken from SQLAlchemy once, then rows go straight to the driver.
-    Only for statements whose parameters need no type processing (numbers, text, booleans).
-    """
-
-    def __init__(self, statement: Any) -> None:
-        self._statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
-
-    def executemany(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        entry = self._compiled.get(conn.dialect.name)
-        if entry is None:
-            compiled = self._statement.compile(dialect=conn.dialect)
-            positions = compiled.positiontup
-            entry = (compiled.string, tuple(positions) if positions else None)
-            self._compiled[conn.dialect.name] = entry
-        sql, positions = entry
-        if positions is None:
-            conn.exec_driver_sql(sql, rows)
-        else:
-            conn.exec_driver_sql(sql, [tuple(row[name] for name in positions) for row in rows])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -23,7 +24,9 @@ def save_report(conn: Connection, row: dict[str, Any], announcement: Notificatio
     if report_exists(conn, row["id"]):
         return False
     conn.execute(sa.insert(schema.reports), row)
-    conn.execute(sa.insert(schema.notifications), notification_row(announcement))
+    conn.execute(
+        sa.insert(schema.notifications), msgspec.structs.asdict(notification_row(announcement))
+    )
     return True
 
 

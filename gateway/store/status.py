@@ -1,26 +1,32 @@
 """The statement that writes device status (flushes, and offline marks in write-sets).
 
 It leaves ``updated_ms`` alone: that column dates registry changes, which running gateways
-pick up (``Registry.refresh``), and status flushes are not registry changes.
+pick up (``Registry.refresh``), and status flushes are not registry changes. Rows go to the
+driver as tuples (one ``executemany``), the same path as ``gateway/store/bulk.py``.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from collections.abc import Sequence
 
-from gateway.store import schema
-from gateway.store.db import BulkStatement
+from sqlalchemy.engine import Connection
 
-_devices = schema.devices
-STATUS_UPDATE = BulkStatement(
-    sa.update(_devices)
-    .where(_devices.c.device_id == sa.bindparam("b_device_id"))
-    .values(
-        last_seen_ms=sa.bindparam("last_seen_ms"),
-        first_seen_ms=sa.func.coalesce(_devices.c.first_seen_ms, sa.bindparam("last_seen_ms")),
-        battery_pct=sa.bindparam("battery_pct"),
-        rssi=sa.bindparam("rssi"),
-        fw=sa.bindparam("fw"),
-        online=sa.bindparam("online"),
-    )
+from gateway.store.rows import StatusRow
+
+_SQL = (
+    "UPDATE devices SET last_seen_ms = {m}, first_seen_ms = COALESCE(first_seen_ms, {m}), "
+    "battery_pct = {m}, rssi = {m}, fw = {m}, online = {m} WHERE device_id = {m}"
 )
+_BY_DIALECT = {"sqlite": _SQL.format(m="?"), "postgresql": _SQL.format(m="%s")}
+
+
+def write_status(conn: Connection, rows: Sequence[StatusRow]) -> None:
+    if not rows:
+        return
+    conn.exec_driver_sql(
+        _BY_DIALECT[conn.dialect.name],
+        [
+            (r.last_seen_ms, r.last_seen_ms, r.battery_pct, r.rssi, r.fw, r.online, r.device_id)
+            for r in rows
+        ],
+    )

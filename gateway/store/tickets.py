@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -13,16 +12,8 @@ from gateway.store import schema
 from siteguard.timefmt import rfc3339
 
 
-def ticket_row(ticket: Ticket) -> dict[str, Any]:
-    return msgspec.structs.asdict(ticket)
-
-
 def ticket_from_row(row: Any) -> Ticket:
     return Ticket(**{name: getattr(row, name) for name in Ticket.__struct_fields__})
-
-
-def entry_row(entry: TicketEntry) -> dict[str, Any]:
-    return msgspec.structs.asdict(entry)
 
 
 def entry_from_row(row: Any) -> TicketEntry:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from gateway.metrics import Metrics
 from gateway.spool import Spool
 from gateway.store.db import UNAVAILABLE
-from gateway.store.writeset import WriteSet, apply_writeset, decode_writeset, encode_writeset
+from gateway.store.writeset import WriteSet, WriteSetApplier, decode_writeset, encode_writeset
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +48,7 @@ class StoreWriter:
         self._failed_dir = failed_dir
         self._retry_max_s = retry_max_s
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._applier = WriteSetApplier()
         self._order = asyncio.Lock()  # spool appends vs. replay: keeps write-sets in order
         self._wake_replay = asyncio.Event()
         self._down = not spool.empty()
@@ -81,7 +82,7 @@ class StoreWriter:
         async with self._order:
             if not self._down:
                 try:
-                    await self.run_in_store(functools.partial(_apply, ws))
+                    await self.run_in_store(functools.partial(self._applier.apply, ws=ws))
                 except UNAVAILABLE as exc:
                     log.warning("database unavailable, spooling write-sets: %s", exc.orig)
                     self._metrics.db_errors.labels("unavailable").inc()
@@ -109,7 +110,7 @@ class StoreWriter:
                     continue
                 ws = decode_writeset(record)
                 try:
-                    await self.run_in_store(functools.partial(_apply, ws))
+                    await self.run_in_store(functools.partial(self._applier.apply, ws=ws))
                 except UNAVAILABLE as exc:
                     self._metrics.db_errors.labels("unavailable").inc()
                     log.info("database still unavailable, next try in %.1fs: %s", delay, exc.orig)
@@ -152,7 +153,3 @@ class StoreWriter:
 
     def _update_gauges(self) -> None:
         self._metrics.db_spool_bytes.set(self._spool.size_bytes)
-
-
-def _apply(ws: WriteSet, conn: Connection) -> None:
-    apply_writeset(conn, ws)

@@ -1,52 +1,67 @@
-"""A write-set: every row one pipeline batch adds, applied in one transaction.
+"""A write-set: every row one pipeline turn adds, applied in one transaction.
 
-Write-sets are plain data (msgpack-able) and idempotent (insert-if-absent on natural or
-generated keys), so one can be spooled while the database is down and applied later, or
-applied twice after a crash, without changing the result.
+Write-sets are plain data (msgpack-able typed rows, ``gateway/store/rows.py``) and
+idempotent (insert-if-absent on natural or generated keys), so one can be spooled while the
+database is down and applied later, or applied twice after a crash, without changing the
+result.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alerting.tickets import Ticket, TicketEntry
 from gateway.store import schema
-from gateway.store.db import insert_ignore, upsert
-from gateway.store.status import STATUS_UPDATE
-
-Row = dict[str, Any]
+from gateway.store.bulk import BulkInserter, Upsert
+from gateway.store.rows import (
+    AlarmHistoryRow,
+    AlarmRow,
+    BuildingRow,
+    DeadLetterRow,
+    DeviceRow,
+    EventRow,
+    NotificationRow,
+    OutboxRow,
+    PendingRow,
+    ReadingRow,
+    RuleStateRow,
+    SeenRow,
+    StatusRow,
+)
+from gateway.store.status import write_status
 
 
 class WriteSet(msgspec.Struct, kw_only=True):
-    buildings: list[Row] = msgspec.field(default_factory=list)
-    devices: list[Row] = msgspec.field(default_factory=list)
-    events: list[Row] = msgspec.field(default_factory=list)
-    seen: list[Row] = msgspec.field(default_factory=list)
-    dead_letters: list[Row] = msgspec.field(default_factory=list)
-    pending: list[Row] = msgspec.field(default_factory=list)  # held for unknown devices
+    buildings: list[BuildingRow] = msgspec.field(default_factory=list)
+    devices: list[DeviceRow] = msgspec.field(default_factory=list)
+    events: list[EventRow] = msgspec.field(default_factory=list)
+    seen: list[SeenRow] = msgspec.field(default_factory=list)
+    dead_letters: list[DeadLetterRow] = msgspec.field(default_factory=list)
+    pending: list[PendingRow] = msgspec.field(default_factory=list)  # held for unknown devices
     released: list[str] = msgspec.field(default_factory=list)  # held ids now replayed
-    readings: list[Row] = msgspec.field(default_factory=list)
-    alarms: list[Row] = msgspec.field(default_factory=list)  # latest state, in change order
-    alarm_history: list[Row] = msgspec.field(default_factory=list)
-    notifications: list[Row] = msgspec.field(default_factory=list)
-    rule_states: list[Row] = msgspec.field(default_factory=list)
+    readings: list[ReadingRow] = msgspec.field(default_factory=list)
+    alarms: list[AlarmRow] = msgspec.field(default_factory=list)  # latest state, change order
+    alarm_history: list[AlarmHistoryRow] = msgspec.field(default_factory=list)
+    notifications: list[NotificationRow] = msgspec.field(default_factory=list)
+    rule_states: list[RuleStateRow] = msgspec.field(default_factory=list)
     # Device status written with the batch rather than the next flush (a device going
     # offline: its alarm and its flag appear together).
-    statuses: list[Row] = msgspec.field(default_factory=list)
-    tickets_new: list[Row] = msgspec.field(default_factory=list)  # insert-if-absent (id, alarm)
-    tickets: list[Row] = msgspec.field(default_factory=list)  # updates: latest state per id
-    ticket_history: list[Row] = msgspec.field(default_factory=list)
-    ticket_outbox: list[Row] = msgspec.field(default_factory=list)
+    statuses: list[StatusRow] = msgspec.field(default_factory=list)
+    tickets_new: list[Ticket] = msgspec.field(default_factory=list)  # insert-if-absent
+    tickets: list[Ticket] = msgspec.field(default_factory=list)  # updates: latest state per id
+    ticket_history: list[TicketEntry] = msgspec.field(default_factory=list)
+    ticket_outbox: list[OutboxRow] = msgspec.field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in self.__struct_fields__)
 
 
 # Order matters: a device's building before the device.
-_TABLES: tuple[tuple[str, sa.Table], ...] = (
+_INSERTED: Final[tuple[tuple[str, sa.Table], ...]] = (
     ("buildings", schema.buildings),
     ("devices", schema.devices),
     ("events", schema.events),
@@ -59,37 +74,47 @@ _TABLES: tuple[tuple[str, sa.Table], ...] = (
     ("ticket_history", schema.ticket_history),
     ("ticket_outbox", schema.ticket_outbox),
 )
-_TICKET_COLUMNS = [c.name for c in schema.tickets.columns if c.name != "id"]
-_ALARM_COLUMNS = [c.name for c in schema.alarms.columns if c.name != "id"]
+# The latest reading of a millisecond wins, as in the series.
+_READING: Final = Upsert(("device_id", "at_ms"), ("data",))
+_ALARM: Final = Upsert(("id",), tuple(f for f in AlarmRow.__struct_fields__ if f != "id"))
+_TICKET: Final = Upsert(("id",), tuple(f for f in Ticket.__struct_fields__ if f != "id"))
+_RULE_STATE: Final = Upsert(("building_id",), ("state", "updated_ms"))
+
+
+class WriteSetApplier:
+    """Applies write-sets; keeps the compiled bulk statements between them."""
+
+    def __init__(self) -> None:
+        self._bulk = BulkInserter()
+
+    def apply(self, conn: Connection, ws: WriteSet) -> None:
+        insert = self._bulk.insert
+        for name, table in _INSERTED:
+            rows = getattr(ws, name)
+            if rows:
+                insert(conn, table, rows)
+        if ws.released:
+            held = schema.pending_messages
+            conn.execute(sa.delete(held).where(held.c.id.in_(ws.released)))
+        if ws.readings:
+            latest = list({(r.device_id, r.at_ms): r for r in ws.readings}.values())
+            insert(conn, schema.device_readings, latest, conflict=_READING)
+        # One statement per row: an alarm that clears and its successor that opens in the
+        # same turn must reach the one-active-per-identity index in that order.
+        for row in ws.alarms:
+            insert(conn, schema.alarms, [row], conflict=_ALARM)
+        if ws.tickets:
+            latest_tickets = list({row.id: row for row in ws.tickets}.values())
+            insert(conn, schema.tickets, latest_tickets, conflict=_TICKET)
+        write_status(conn, ws.statuses)
+        if ws.rule_states:
+            states = list({row.building_id: row for row in ws.rule_states}.values())
+            insert(conn, schema.rule_states, states, conflict=_RULE_STATE)
 
 
 def apply_writeset(conn: Connection, ws: WriteSet) -> None:
-    for name, table in _TABLES:
-        rows = getattr(ws, name)
-        if rows:
-            conn.execute(insert_ignore(conn, table), rows)
-    if ws.released:
-        held = schema.pending_messages
-        conn.execute(sa.delete(held).where(held.c.id.in_(ws.released)))
-    if ws.readings:
-        # The latest reading of a millisecond wins, as in the series.
-        conn.execute(
-            upsert(conn, schema.device_readings, ["device_id", "at_ms"], ["data"]), ws.readings
-        )
-    # One statement per row: an alarm that clears and its successor that opens in the same
-    # batch must reach the one-active-per-identity index in that order.
-    for row in ws.alarms:
-        conn.execute(upsert(conn, schema.alarms, ["id"], _ALARM_COLUMNS), row)
-    if ws.tickets:
-        latest = list({row["id"]: row for row in ws.tickets}.values())
-        conn.execute(upsert(conn, schema.tickets, ["id"], _TICKET_COLUMNS), latest)
-    if ws.statuses:
-        STATUS_UPDATE.executemany(conn, ws.statuses)
-    if ws.rule_states:
-        conn.execute(
-            upsert(conn, schema.rule_states, ["building_id"], ["state", "updated_ms"]),
-            ws.rule_states,
-        )
+    """Applies one write-set (tests, one-off tools; the store writer keeps an applier)."""
+    WriteSetApplier().apply(conn, ws)
 
 
 encode_writeset = msgspec.msgpack.Encoder().encode

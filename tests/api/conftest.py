@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -106,9 +107,10 @@ class Api:
         self.spool.close()
         self.engine.dispose()
 
-    def insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any] | msgspec.Struct]) -> None:
+        values = [r if isinstance(r, dict) else msgspec.structs.asdict(r) for r in rows]
         with self.engine.begin() as conn:
-            conn.execute(sa.insert(table), rows)
+            conn.execute(sa.insert(table), values)
 
 
 @pytest.fixture
