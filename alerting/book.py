@@ -38,6 +38,7 @@ class AlarmBook:
         self._active: dict[str, Alarm] = {}  # identity -> alarm
         self._identity_of: dict[str, str] = {}  # alarm id -> identity
         self._by_building: dict[str, set[str]] = {}
+        self._by_device: dict[str, set[str]] = {}  # identities of device-level alarms
         self.changes: list[AlarmChange] = []
         self.listeners: list[Listener] = []
 
@@ -125,6 +126,15 @@ class AlarmBook:
             self._record(alarm, "updated", now)
         return alarm
 
+    def clear_device(
+        self, kind: str, building_id: str, device_id: str, *, now: int
+    ) -> Alarm | None:
+        """``clear`` for a device-level kind; costs a lookup when the device has no alarm (a
+        reading that clears nothing is the common case, thousands of times a second)."""
+        if device_id not in self._by_device:
+            return None
+        return self.clear(identity(kind, building_id, device_id), now=now)
+
     def clear(self, ident: str, *, now: int) -> Alarm | None:
         """A rule's clear; latched alarms ignore it (they wait for an operator)."""
         current = self._active.get(ident)
@@ -189,6 +199,11 @@ class AlarmBook:
         del self._active[ident]
         del self._identity_of[current.id]
         self._by_building[current.building_id].discard(ident)
+        if current.device_id is not None:
+            idents = self._by_device[current.device_id]
+            idents.discard(ident)
+            if not idents:
+                del self._by_device[current.device_id]
         # A clear is news only if the opening was announced; it too is held while flapping.
         notify: Notify = "none" if alarm.held else ("hold" if self._hold(alarm) else "send")
         self._record(alarm, "cleared", now, by=by, note=note, notify=notify)
@@ -199,6 +214,8 @@ class AlarmBook:
         self._active[ident] = alarm
         self._identity_of[alarm.id] = ident
         self._by_building.setdefault(alarm.building_id, set()).add(ident)
+        if alarm.device_id is not None:
+            self._by_device.setdefault(alarm.device_id, set()).add(ident)
 
     def _record(
         self,

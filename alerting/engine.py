@@ -70,10 +70,28 @@ class Engine:
 
     def on_event(self, event: Event) -> None:
         self.advance(event.received_ms)
+        if self._superseded(event):
+            device.renew_lease(self.ctx, event)  # it was alive; what it said is out of date
+            return
         device.on_event(self.ctx, event)
         rule = _EVENT_RULES.get(event.device_type)
         if rule is not None:
             rule(self.ctx, event)
+
+    def _superseded(self, event: Event) -> bool:
+        """Telemetry older (device time) than the device's latest event already applied.
+
+        Alarm events overtake the telemetry queued before them (the urgent lane), so a reading
+        may arrive after an event it preceded. It must not clear, reopen or downgrade what the
+        event raised: it is recorded (series, status) but not judged by the rules.
+        """
+        times = self.ctx.event_ts
+        if event.channel == "event":
+            if event.ts_ms > times.get(event.device_id, -1):
+                times[event.device_id] = event.ts_ms
+            return False
+        latest = times.get(event.device_id)
+        return latest is not None and event.ts_ms < latest
 
     def advance(self, now_ms: int) -> None:
         """Fire every timer due at or before ``now_ms``, in due order."""
@@ -137,13 +155,17 @@ class Engine:
         states: Iterable[tuple[str, bytes]],
         seen: Iterable[tuple[str, str, str, int]],
         now: int,
+        event_times: Iterable[tuple[str, int]] = (),
     ) -> None:
         """Rebuild from the store: active alarms, rule state, and devices' last messages.
 
         Timers are re-armed from what they derive from, so a fire hold or an offline lease
         that started before the restart still fires after it (at once if it is overdue).
+        ``event_times``: (device, device time of its latest event), for the telemetry still
+        queued in the broker that those events overtook.
         """
         self._now = now
+        self.ctx.event_ts.update(event_times)
         self.book.restore(alarms)
         for building_id, blob in states:
             self.ctx.buildings[building_id] = decode_state(blob)

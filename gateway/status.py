@@ -1,13 +1,17 @@
 """Device status (last seen, battery, signal, online), kept in memory and flushed in bulk.
 
 Every message updates the in-memory record; a flush every ``devices.status_flush_s`` writes
-each changed device once, however many messages it sent in between. A device is online from
-any message until the rule engine's lease for it runs out (``device_offline``).
+each changed device once, however many messages it sent in between. The API reads the
+records here for what changed since (``StatusTracker.get``), so the flush can be infrequent:
+it keeps the database's copy for restarts and reports, not for the console. A device is
+online from any message until the rule engine's lease for it runs out (``device_offline``).
+
+Two lanes reorder a device's messages (an alarm overtakes the telemetry queued before it),
+so values are kept by the device's own time: an older message never overwrites the battery,
+signal or firmware of a newer one; ``last_seen`` is the latest receive time.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -15,7 +19,8 @@ from sqlalchemy.engine import Connection
 
 from adapters.events import Event
 from gateway.store import schema
-from gateway.store.status import STATUS_UPDATE
+from gateway.store.rows import StatusRow
+from gateway.store.status import write_status
 from siteguard.config import DevicesConfig
 
 
@@ -27,6 +32,7 @@ class DeviceStatus(msgspec.Struct, kw_only=True):
     fw: str | None = None
     online: bool = False
     last_reading_ms: int = 0
+    values_ts_ms: int = 0  # device time of the newest message that set the values
 
 
 class StatusTracker:
@@ -63,12 +69,14 @@ class StatusTracker:
         came_online = not status.online
         if status.last_seen_ms is None or event.received_ms >= status.last_seen_ms:
             status.last_seen_ms = event.received_ms
-        if event.battery_pct is not None:
-            status.battery_pct = event.battery_pct
-        if event.rssi is not None:
-            status.rssi = event.rssi
-        if event.fw is not None:
-            status.fw = event.fw
+        if event.ts_ms >= status.values_ts_ms:
+            status.values_ts_ms = event.ts_ms
+            if event.battery_pct is not None:
+                status.battery_pct = event.battery_pct
+            if event.rssi is not None:
+                status.rssi = event.rssi
+            if event.fw is not None:
+                status.fw = event.fw
         status.online = True
         self._dirty.add(event.device_id)
         return came_online
@@ -89,35 +97,26 @@ class StatusTracker:
         self._dirty.add(device_id)
         return True
 
-    def online_devices(self) -> list[tuple[str, str, int]]:
-        """(device, type, last seen) of the devices online now: their leases run on."""
-        return [
-            (device_id, s.device_type, s.last_seen_ms)
-            for device_id, s in self._status.items()
-            if s.online and s.last_seen_ms is not None
-        ]
-
-    def take_dirty(self, now_ms: int) -> list[dict[str, Any]]:
-        rows = [self.row(device_id, now_ms) for device_id in self._dirty]
+    def take_dirty(self) -> list[StatusRow]:
+        rows = [self.row(device_id) for device_id in self._dirty]
         self._dirty.clear()
         return rows
 
-    def row(self, device_id: str, now_ms: int) -> dict[str, Any]:
+    def row(self, device_id: str) -> StatusRow:
         s = self._status[device_id]
-        return {
-            "b_device_id": device_id,
-            "last_seen_ms": s.last_seen_ms,
-            "battery_pct": s.battery_pct,
-            "rssi": s.rssi,
-            "fw": s.fw,
-            "online": s.online,
-            "updated_ms": now_ms,
-        }
+        return StatusRow(
+            device_id=device_id,
+            last_seen_ms=s.last_seen_ms,
+            battery_pct=s.battery_pct,
+            rssi=s.rssi,
+            fw=s.fw,
+            online=s.online,
+        )
 
     def mark_dirty(self, device_ids: list[str]) -> None:
         """A flush failed: write these again next time (with whatever they hold by then)."""
         self._dirty.update(device_ids)
 
 
-def flush_status(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    STATUS_UPDATE.executemany(conn, rows)
+def flush_status(conn: Connection, rows: list[StatusRow]) -> None:
+    write_status(conn, rows)

@@ -23,6 +23,8 @@ class Context:
     notify: NotifyConfig
     buildings: dict[str, BuildingState] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
+    # device -> device time (ms) of its latest event-channel message applied (Engine.on_event)
+    event_ts: dict[str, int] = field(default_factory=dict)
 
     def building(self, building_id: str) -> BuildingState:
         """The building's rule state, marked to be persisted with this batch."""

@@ -9,32 +9,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from adapters.events import Event
-from alerting.model import identity
 from alerting.rules.context import Context
 
 FAULTS = frozenset({"fault", "blocker_fault", "camera_blocked"})
 
 
-def on_event(ctx: Context, event: Event) -> None:
+def renew_lease(ctx: Context, event: Event) -> None:
+    """Any message proves the device alive: its lease restarts, an offline alarm clears."""
     b, d, now = event.building_id, event.device_id, event.received_ms
     ctx.timers.set(("lease", b, d), now + ctx.devices.lease_ms(event.device_type))
-    ctx.book.clear(identity("device_offline", b, d), now=now)
+    ctx.book.clear_device("device_offline", b, d, now=now)
+
+
+def on_event(ctx: Context, event: Event) -> None:
+    renew_lease(ctx, event)
+    b, d, now = event.building_id, event.device_id, event.received_ms
     kind = event.type
     if kind in FAULTS:
         _raise(ctx, "device_fault", event)
     elif kind == "fault_clear":
-        ctx.book.clear(identity("device_fault", b, d), now=now)
+        ctx.book.clear_device("device_fault", b, d, now=now)
     elif kind == "tamper":
         _raise(ctx, "tamper", event)
     elif kind == "tamper_clear":
-        ctx.book.clear(identity("tamper", b, d), now=now)
+        ctx.book.clear_device("tamper", b, d, now=now)
     battery = ctx.rules.battery
     if kind == "low_battery" or (
         event.battery_pct is not None and event.battery_pct < battery.low_pct
     ):
         _raise(ctx, "low_battery", event, severity="info")
     elif event.battery_pct is not None and event.battery_pct >= battery.recover_pct:
-        ctx.book.clear(identity("low_battery", b, d), now=now)
+        ctx.book.clear_device("low_battery", b, d, now=now)
 
 
 def on_lease_expired(ctx: Context, building_id: str, device_id: str, now: int) -> None:

@@ -9,7 +9,6 @@ the same alarm.
 from __future__ import annotations
 
 from adapters.events import Event
-from alerting.model import identity
 from alerting.rules.context import Context
 
 
@@ -22,13 +21,11 @@ def on_event(ctx: Context, event: Event) -> None:
         elif level >= rules.low_lel:
             _raise(ctx, event, "warning", level)
         elif level < rules.low_lel - rules.hysteresis_lel:
-            ctx.book.clear(
-                identity("gas", event.building_id, event.device_id), now=event.received_ms
-            )
+            ctx.book.clear_device("gas", event.building_id, event.device_id, now=event.received_ms)
     elif event.type == "alarm":
         _raise(ctx, event, "critical" if event.level == "high" else "warning", event.lel_pct)
     elif event.type == "alarm_clear":
-        ctx.book.clear(identity("gas", event.building_id, event.device_id), now=event.received_ms)
+        ctx.book.clear_device("gas", event.building_id, event.device_id, now=event.received_ms)
 
 
 def _raise(ctx: Context, event: Event, severity: str, level: float | None) -> None:

@@ -11,6 +11,8 @@ from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
 from siteguard.ids import IdFactory
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+# The channel each type arrives on from a canonical device (the rest: "event").
+_CHANNELS = {"reading": "telemetry", "heartbeat": "heartbeat"}
 
 
 class Harness:
@@ -34,15 +36,19 @@ class Harness:
         type_: str,
         at: float,
         building: str = "B1",
+        ts: float | None = None,
         **fields: Any,
     ) -> list[AlarmChange]:
+        """``ts``: the device's own time, when it differs from the receive time ``at``."""
+        channel = _CHANNELS.get(type_, "event")
         event = Event(
             building_id=building,
             device_id=device,
             device_type=device_type,
             type=type_,
+            channel=fields.pop("channel", channel),
             received_ms=self.ms(at),
-            ts_ms=self.ms(at),
+            ts_ms=self.ms(at if ts is None else ts),
             **fields,
         )
         self.engine.on_event(event)
