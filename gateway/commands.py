@@ -27,10 +27,11 @@ T = TypeVar("T")
 
 
 class AlarmCommands:
-    def __init__(self, *, pipeline: Pipeline, store: StoreWriter, clock: Clock) -> None:
+    """Acknowledge and clear, at the time of the pipeline's turn that carries them out."""
+
+    def __init__(self, *, pipeline: Pipeline, store: StoreWriter) -> None:
         self._pipeline = pipeline
         self._store = store
-        self._clock = clock
 
     async def acknowledge(self, alarm_id: str, *, verdict: str, note: str | None, by: str) -> Alarm:
         async def command(turn: Turn) -> Alarm:
@@ -42,8 +43,7 @@ class AlarmCommands:
                 if stored is None:
                     raise AlarmNotFound(f"alarm {alarm_id} not found")
                 target = stored
-            now = self._clock.now_ms()
-            return engine.acknowledge(target, verdict=verdict, note=note, by=by, now=now)
+            return engine.acknowledge(target, verdict=verdict, note=note, by=by, now=turn.now)
 
         return await self._pipeline.execute(command)
 
@@ -54,7 +54,7 @@ class AlarmCommands:
                 known = await self._store.run_in_store(lambda conn: load_alarm(conn, alarm_id))
                 if known is None:
                     raise AlarmNotFound(f"alarm {alarm_id} not found")
-            return engine.clear(alarm_id, note=note, by=by, now=self._clock.now_ms())
+            return engine.clear(alarm_id, note=note, by=by, now=turn.now)
 
         return await self._pipeline.execute(command)
 

@@ -119,8 +119,8 @@ class HttpIngest:
             qos=1,
             source="http",
         )
-        result = self._preview(message)
-        done = self._submit(message, want_ack=True)
+        result, urgent = self._preview(message)
+        done = self._submit(message, want_ack=True, urgent=urgent)
         if done is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(done), self._timeout)
@@ -130,25 +130,29 @@ class HttpIngest:
                 ) from exc
         return result
 
-    def _preview(self, message: RawMessage) -> PushResult:
-        """What the pipeline will make of it, for the answer (decoding is pure and cheap)."""
+    def _preview(self, message: RawMessage) -> tuple[PushResult, bool]:
+        """What the pipeline will make of it, for the answer (decoding is pure and cheap), and
+        whether it carries an alarm event (then it takes the urgent lane)."""
         decoded = self._adapters.decode(message, self._directory)
         events = 0
+        urgent = False
         held: list[str] = []
         rejected: list[str] = []
         for outcome in (decoded,) if isinstance(decoded, Rejection) else decoded:
             if not isinstance(outcome, Rejection):
                 events += 1
+                urgent = urgent or outcome.channel == "event"
             elif outcome.reason == "unknown_device" and outcome.identifier:
                 held.append(outcome.identifier)
             else:
                 rejected.append(outcome.reason)
-        return PushResult(
+        result = PushResult(
             accepted=bool(events or held or not rejected),
             events=events,
             held=held,
             rejected=rejected,
         )
+        return result, urgent
 
 
 def _secret_given(request: PushRequest) -> str | None:

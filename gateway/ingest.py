@@ -1,4 +1,11 @@
-"""MQTT ingest: one persistent session, QoS 1, acknowledged only once durable.
+"""MQTT ingest: persistent sessions, QoS 1, acknowledged only once durable.
+
+Two sessions (docs/architecture.md, "Two lanes"): ``{client_id}-events`` subscribes to the
+devices' ``event`` channel only, ``{client_id}`` to telemetry, heartbeats and vendor topics.
+The broker keeps a queue per session, so after an outage an alarm is delivered at once on
+its own session instead of behind the telemetry that piled up meanwhile; the pipeline then
+takes it ahead of any telemetry backlog of its own. The filters do not overlap: no message
+is delivered twice.
 
 The transport is gmqtt, chosen by ``bench/transport.py`` (asyncio-native and the fastest of
 gmqtt, paho-mqtt and aiomqtt with manual acknowledgement).
@@ -14,7 +21,8 @@ batch cannot be made durable (shutdown, lost connection) is never acknowledged: 
 keeps it in our session and delivers it again.
 
 This module owns reconnection: each connection attempt uses a fresh client, with backoff
-and jitter between attempts, so gmqtt's fixed-delay reconnect is switched off.
+and jitter between attempts, so gmqtt's fixed-delay reconnect is switched off. Each session
+reconnects on its own.
 """
 
 from __future__ import annotations
@@ -24,8 +32,10 @@ import contextlib
 import logging
 import random
 import ssl
-from collections.abc import Callable
-from typing import Any
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
 import gmqtt
 from gmqtt.mqtt.constants import MQTTv50, MQTTv311
@@ -62,6 +72,30 @@ class _Client(gmqtt.Client):  # type: ignore[misc]
         self.lost.set()
 
 
+@dataclass(frozen=True, kw_only=True)
+class Session:
+    """One persistent session: who we are to the broker and what we subscribe to."""
+
+    client_id: str
+    filters: tuple[str, ...]
+    # Filters an earlier release subscribed under this client id; the broker keeps them
+    # with the session, so they are removed (queued messages still arrive, once).
+    unsubscribe: tuple[str, ...] = ()
+
+
+def sessions_for(config: MqttConfig) -> tuple[Session, ...]:
+    """The events session first: after a restart it connects, and delivers, first."""
+    p, cid = config.topic_prefix, config.client_id
+    return (
+        Session(client_id=f"{cid}-events", filters=(f"{p}/+/+/+/event",)),
+        Session(
+            client_id=cid,
+            filters=(f"{p}/+/+/+/telemetry", f"{p}/+/+/+/heartbeat", f"{p}/vendor/#"),
+            unsubscribe=(f"{p}/#",),
+        ),
+    )
+
+
 class MqttIngest:
     def __init__(
         self,
@@ -71,27 +105,42 @@ class MqttIngest:
         clock: Clock,
         metrics: Metrics,
         fast_ack: bool = True,
+        sessions: Sequence[Session] | None = None,
     ) -> None:
         self._config = config
         self._submit = submit
         self._clock = clock
         self._metrics = metrics
         self._fast_ack = fast_ack
+        self._sessions = tuple(sessions) if sessions is not None else sessions_for(config)
         self._accepting = True
-        self._subscribed = False
-        self._client: _Client | None = None
+        self._subscribed: set[str] = set()
+        self._clients: dict[str, _Client] = {}
         self._stop = asyncio.Event()
 
     @property
     def subscribed(self) -> bool:
-        return self._subscribed
+        """Every session connected and subscribed."""
+        return len(self._subscribed) == len(self._sessions)
 
     def stop_accepting(self) -> None:
         """From now on, messages are left unacknowledged for the next run to take."""
         self._accepting = False
 
     async def run(self) -> None:
-        """Stay connected and subscribed until ``close``."""
+        """Keep every session connected and subscribed until ``close``."""
+        await asyncio.gather(*(self._keep(session) for session in self._sessions))
+
+    async def close(self) -> None:
+        """Disconnect cleanly; PUBACKs already queued go out first."""
+        self._stop.set()
+        for client in list(self._clients.values()):
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+        self._subscribed.clear()
+        self._metrics.mqtt_connected.set(0)
+
+    async def _keep(self, session: Session) -> None:
         delay = self._config.reconnect_min_s
         loop = asyncio.get_running_loop()
         first = True
@@ -99,12 +148,13 @@ class MqttIngest:
             if not first:
                 self._metrics.mqtt_reconnects.inc()
             first = False
-            client = self._new_client()
+            client = self._new_client(session)
             try:
-                await asyncio.wait_for(self._connect(client), timeout=15)
+                await asyncio.wait_for(self._connect(client, session), timeout=15)
             except (OSError, TimeoutError, gmqtt.mqtt.handler.MQTTConnectError) as exc:
                 log.warning(
-                    "cannot connect to %s:%s (%s); retrying in %.1fs",
+                    "%s: cannot connect to %s:%s (%s); retrying in %.1fs",
+                    session.client_id,
                     self._config.host,
                     self._config.port,
                     exc or type(exc).__name__,
@@ -116,36 +166,32 @@ class MqttIngest:
                 continue
             started = loop.time()
             await self._wait_either(client.lost, self._stop)
-            self._subscribed = False
-            self._metrics.mqtt_connected.set(0)
+            self._set_subscribed(session, False)
             if self._stop.is_set():
                 break
-            log.warning("lost the broker connection; reconnecting")
+            log.warning("%s: lost the broker connection; reconnecting", session.client_id)
             await self._forget(client)
             if loop.time() - started >= _STABLE_S:
                 delay = self._config.reconnect_min_s
             await self._sleep(delay)
             delay = min(delay * 2, self._config.reconnect_max_s)
 
-    async def close(self) -> None:
-        """Disconnect cleanly; PUBACKs already queued go out first."""
-        self._stop.set()
-        client = self._client
-        if client is not None:
-            with contextlib.suppress(Exception):
-                await client.disconnect()
-        self._subscribed = False
-        self._metrics.mqtt_connected.set(0)
+    def _set_subscribed(self, session: Session, subscribed: bool) -> None:
+        if subscribed:
+            self._subscribed.add(session.client_id)
+        else:
+            self._subscribed.discard(session.client_id)
+        self._metrics.mqtt_connected.set(1 if self.subscribed else 0)
 
     # ---- connection -------------------------------------------------------------------
 
-    def _new_client(self) -> _Client:
+    def _new_client(self, session: Session) -> _Client:
         kwargs: dict[str, Any] = {}
         if self._config.protocol == "5":
             kwargs["session_expiry_interval"] = self._config.session_expiry_s
             kwargs["receive_maximum"] = self._config.receive_maximum
         client = _Client(
-            self._config.client_id,
+            session.client_id,
             clean_session=False,
             optimistic_acknowledgement=False,
             **kwargs,
@@ -160,14 +206,14 @@ class MqttIngest:
         else:
             client.on_message = self._on_message_for(alive)
         client.on_disconnect = lambda *_: client.lost.set()
-        client.on_subscribe = self._on_subscribe
+        client.on_subscribe = lambda _c, _mid, qos, _p: self._on_subscribe(session, qos)
         if self._config.username:
             password = self._config.password.get_secret_value() if self._config.password else None
             client.set_auth_credentials(self._config.username, password)
-        self._client = client
+        self._clients[session.client_id] = client
         return client
 
-    async def _connect(self, client: _Client) -> None:
+    async def _connect(self, client: _Client, session: Session) -> None:
         version = MQTTv50 if self._config.protocol == "5" else MQTTv311
         await client.connect(
             self._config.host,
@@ -176,22 +222,25 @@ class MqttIngest:
             keepalive=self._config.keepalive_s,
             version=version,
         )
-        client.subscribe(f"{self._config.topic_prefix}/#", qos=1)
+        for old in session.unsubscribe:
+            client.unsubscribe(old)
+        client.subscribe([gmqtt.Subscription(f, qos=1) for f in session.filters])
         log.info(
-            "connected to %s:%s as %s; subscribing to %s/#",
+            "connected to %s:%s as %s; subscribing to %s",
             self._config.host,
             self._config.port,
-            self._config.client_id,
-            self._config.topic_prefix,
+            session.client_id,
+            ", ".join(session.filters),
         )
 
-    def _on_subscribe(self, client: Any, mid: int, qos: Any, properties: Any) -> None:
+    def _on_subscribe(self, session: Session, qos: Any) -> None:
         granted = list(qos) if isinstance(qos, list | tuple) else [qos]
         if any(int(code) >= 0x80 for code in granted):
-            log.error("the broker refused the subscription (codes %s)", granted)
+            log.error(
+                "%s: the broker refused the subscription (codes %s)", session.client_id, granted
+            )
             return
-        self._subscribed = True
-        self._metrics.mqtt_connected.set(1)
+        self._set_subscribed(session, True)
 
     async def _forget(self, client: _Client) -> None:
         client.alive[0] = False
@@ -236,15 +285,22 @@ class MqttIngest:
         return 0
 
     def _qos1_hook(self, handler: Any, alive: list[bool]) -> Callable[..., None]:
-        """Replaces gmqtt's QoS 1 handling: submit, and PUBACK the whole batch once durable."""
+        """Replaces gmqtt's QoS 1 handling: submit, and PUBACK the whole chunk once durable,
+        in one socket write."""
         waiting: dict[asyncio.Future[None], list[int]] = {}
 
         def acknowledge(done: asyncio.Future[None]) -> None:
             mids = waiting.pop(done)
             if done.cancelled() or done.exception() is not None or not alive[0]:
                 return  # not durable, or the connection is gone: the broker will redeliver
-            for mid in mids:
-                handler._send_puback(mid)
+            connection = getattr(handler, "current_connection", None)
+            if connection is None or not callable(getattr(connection, "send_package", None)):
+                for mid in mids:
+                    handler._send_puback(mid)
+                return
+            # PUBACK with a success reason and no properties is these four bytes in MQTT
+            # 3.1.1 and 5 alike (v5 3.4.2.1: reason and properties may be omitted).
+            connection.send_package(struct.pack(f">{len(mids)}I", *(_PUBACK | m for m in mids)))
 
         def on_qos1(mid: int, packet: bytes, topic: str | bytes, properties: Any) -> None:
             if not self._accepting:
@@ -290,6 +346,10 @@ class MqttIngest:
         finally:
             for task in tasks:
                 task.cancel()
+
+
+# A PUBACK is 0x40 0x02 and the packet id: one big-endian 32-bit word per packet.
+_PUBACK: Final = 0x4002_0000
 
 
 def _has_qos1_hook(handler: Any) -> bool:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.base import RawMessage
-from gateway.pipeline import Pipeline
 from gateway.registry import Registry
 from gateway.store import schema
 from gateway.store.writer import StoreWriter
@@ -79,9 +78,12 @@ def _held(conn: Connection, identifiers: list[str], after: str) -> list[RawMessa
     ]
 
 
+Submit = Callable[..., "asyncio.Future[None] | None"]
+
+
 class PendingReleaser:
-    def __init__(self, *, pipeline: Pipeline, store: StoreWriter, registry: Registry) -> None:
-        self._pipeline = pipeline
+    def __init__(self, *, submit: Submit, store: StoreWriter, registry: Registry) -> None:
+        self._submit = submit
         self._store = store
         self._registry = registry
         self._lock = asyncio.Lock()  # one release at a time: no message replayed twice
@@ -100,7 +102,7 @@ class PendingReleaser:
                 )
                 if not batch:
                     break
-                done = {self._pipeline.submit(m, want_ack=True) for m in batch}
+                done = {self._submit(m, want_ack=True) for m in batch}
                 await asyncio.gather(*(f for f in done if f is not None))
                 released += len(batch)
                 after = batch[-1].held_id or after

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from adapters.registry import default_registry
 from alerting.engine import Engine as RuleEngine
 from api import ApiContext, create_app
+from gateway.collector import Collector
 from gateway.commands import AlarmCommands, RegistryCommands, StoreUnavailable, TicketCommands
 from gateway.dedup import Deduplicator
 from gateway.directory import Directory
@@ -31,6 +32,7 @@ from gateway.export import TicketExporter
 from gateway.http_ingest import HttpIngest
 from gateway.hub import EventHub
 from gateway.ingest import MqttIngest, quiet_noack
+from gateway.intake import Intake, UrgencyRule
 from gateway.metrics import Metrics
 from gateway.notify.base import Notification
 from gateway.notify.dispatcher import Dispatcher
@@ -38,6 +40,7 @@ from gateway.notify.factory import create_notifiers
 from gateway.notify.routing import Router
 from gateway.pending import PendingReleaser, prune_pending
 from gateway.pipeline import Pipeline
+from gateway.processor import Processor
 from gateway.registry import Registry
 from gateway.report_delivery import ReportDelivery
 from gateway.series.point import status_points
@@ -60,6 +63,8 @@ log = logging.getLogger(__name__)
 
 _HOUSEKEEPING_S = 60.0
 _REGISTRY_REFRESH_S = 2.0
+# Events this recent tell the rules which queued telemetry they overtook (Engine.restore).
+_EVENT_TIMES_HORIZON_MS = 86_400_000
 
 
 class _Server(uvicorn.Server):
@@ -167,6 +172,7 @@ class Service:
         )
         dispatcher.enqueue(pending)
 
+        wake = asyncio.Event()  # the pipeline's: work arrived, or room in the series buffer
         sink = create_sink(s)
         series = SeriesWriter(
             sink=sink,
@@ -178,6 +184,7 @@ class Service:
             config=s.series,
             metrics=self.metrics,
             rejected_dir=s.data_dir / "series-rejected",
+            on_room=wake.set,
         )
         onenet_token = s.adapters.onenet.token
         adapters = default_registry(
@@ -185,31 +192,49 @@ class Service:
             max_payload_bytes=s.ingest.max_payload_bytes,
             onenet_token=onenet_token.get_secret_value() if onenet_token else None,
         )
+        directory = Directory(registry=registry, book=rules.book)
+        intake = Intake(
+            batch_max=s.ingest.batch_max,
+            urgent_batch_max=s.ingest.urgent_batch_max,
+            is_urgent=UrgencyRule(
+                adapters=adapters, directory=directory, topic_prefix=s.mqtt.topic_prefix
+            ),
+            wake=wake.set,
+        )
+        collector = Collector(engine=rules, status=status, tickets=desk, metrics=self.metrics)
         pipeline = Pipeline(
-            adapters=adapters,
-            registry=registry,
-            dedup=dedup,
-            status=status,
+            intake=intake,
+            processor=Processor(
+                adapters=adapters,
+                registry=registry,
+                dedup=dedup,
+                status=status,
+                engine=rules,
+                collector=collector,
+                metrics=self.metrics,
+                clock=self.clock,
+                ids=self.ids,
+                ingest=s.ingest,
+                devices=s.devices,
+            ),
+            collector=collector,
+            engine=rules,
             store=store,
             series=series,
-            engine=rules,
-            tickets=desk,
             hub=hub,
             dispatcher=dispatcher,
             metrics=self.metrics,
             clock=self.clock,
-            ids=self.ids,
-            ingest=s.ingest,
-            devices=s.devices,
+            wake=wake,
         )
         ingest = MqttIngest(
             config=s.mqtt,
-            submit=pipeline.submit,
+            submit=intake.submit,
             clock=self.clock,
             metrics=self.metrics,
         )
 
-        releaser = PendingReleaser(pipeline=pipeline, store=store, registry=registry)
+        releaser = PendingReleaser(submit=intake.submit, store=store, registry=registry)
         ticket_commands = TicketCommands(
             pipeline=pipeline,
             store=store,
@@ -244,7 +269,7 @@ class Service:
                 admin_token=s.auth.admin_token.get_secret_value() if s.auth.admin_token else None,
                 readiness=readiness,
                 render_metrics=self.metrics.render,
-                alarms=AlarmCommands(pipeline=pipeline, store=store, clock=self.clock),
+                alarms=AlarmCommands(pipeline=pipeline, store=store),
                 tickets=ticket_commands,
                 registry=RegistryCommands(
                     store=store, registry=registry, clock=self.clock, pending=releaser
@@ -254,8 +279,8 @@ class Service:
                 ingest=HttpIngest(
                     adapters=adapters,
                     configs=s.adapters,
-                    directory=Directory(registry=registry, book=rules.book),
-                    submit=pipeline.submit,
+                    directory=directory,
+                    submit=intake.submit,
                     clock=self.clock,
                     topic_prefix=s.mqtt.topic_prefix,
                     max_bytes=s.ingest.max_payload_bytes,
@@ -396,7 +421,19 @@ class Service:
             (row.building_id, row.state.encode())
             for row in conn.execute(sa.select(r.building_id, r.state))
         ]
-        rules.restore(alarms=active_alarms(conn), states=states, seen=seen, now=self.clock.now_ms())
+        now = self.clock.now_ms()
+        e = schema.events.c
+        event_times = [
+            (row[0], int(row[1]))
+            for row in conn.execute(
+                sa.select(e.device_id, sa.func.max(e.ts_ms))
+                .where(e.received_ms >= now - _EVENT_TIMES_HORIZON_MS)
+                .group_by(e.device_id)
+            )
+        ]
+        rules.restore(
+            alarms=active_alarms(conn), states=states, seen=seen, now=now, event_times=event_times
+        )
         horizon = self.clock.now_ms() - self.settings.ingest.dedup_window_s * 1000
         sm = schema.seen_messages.c
         for row in conn.execute(
@@ -417,14 +454,14 @@ class Service:
     async def _flush_status(self, store: StoreWriter, status: StatusTracker) -> None:
         if not store.available:
             return  # the spooled write-sets may hold the devices' rows; wait for them
-        rows = status.take_dirty(self.clock.now_ms())
+        rows = status.take_dirty()
         if not rows:
             return
         try:
             await store.run_in_store(lambda conn: flush_status(conn, rows))
         except UNAVAILABLE as exc:
             log.warning("status flush failed, will retry: %s", exc.orig)
-            status.mark_dirty([row["b_device_id"] for row in rows])
+            status.mark_dirty([row.device_id for row in rows])
 
     async def _housekeeping_loop(self, parts: _Parts) -> None:
         """Pick up registry changes made elsewhere (an import) every few seconds; prune every

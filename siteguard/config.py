@@ -180,7 +180,14 @@ class IngestConfig(Section):
     max_payload_bytes: int = Field(
         default=64 * 1024, ge=256, description="larger payloads are rejected"
     )
-    batch_max: int = Field(default=2000, ge=1, description="messages per pipeline batch")
+    batch_max: int = Field(
+        default=1000,
+        ge=1,
+        description="telemetry messages per pipeline turn (an alarm waits for at most one)",
+    )
+    urgent_batch_max: int = Field(
+        default=500, ge=1, description="alarm events per pipeline turn (the urgent lane)"
+    )
     dedup_window_s: int = Field(default=600, ge=1, description="(device, id) repeats dropped")
     reject_log_interval_s: int = Field(
         default=60, ge=1, description="at most one rejection log line per device per interval"
@@ -227,7 +234,10 @@ class DevicesConfig(Section):
         default=True, description="accept unknown devices seen on canonical topics"
     )
     status_flush_s: float = Field(
-        default=0.5, gt=0, le=10, description="device status is written at most this often"
+        default=5.0,
+        gt=0,
+        le=60,
+        description="device status is written at most this often (the API reads it live)",
     )
     readings_keep_s: int = Field(
         default=2 * 86400, ge=60, description="recent readings kept for the device page"
@@ -323,6 +333,12 @@ class AlertingConfig(Section):
 class ChannelBase(Section):
     timeout_s: float = Field(default=10.0, gt=0, description="per attempt")
     retries: int = Field(default=3, ge=0, le=20, description="attempts after the first")
+    rate_limit_per_min: int | None = Field(
+        default=None,
+        ge=1,
+        description="messages a minute the channel accepts (none: no limit); past it, "
+        "non-critical notices are merged into digests (docs/notifications.md)",
+    )
 
 
 class WebhookChannel(ChannelBase):
@@ -337,12 +353,16 @@ class WebhookChannel(ChannelBase):
 class WecomChannel(ChannelBase):
     type: Literal["wecom"]
     url: str = Field(description="企业微信群机器人 webhook URL (with its key)")
+    # WeCom's documented limit: 20 messages a minute per robot.
+    rate_limit_per_min: int | None = Field(default=20, ge=1, description="messages a minute")
     mention_mobiles: list[str] = Field(default_factory=list, description="@ these mobiles")
 
 
 class DingtalkChannel(ChannelBase):
     type: Literal["dingtalk"]
     url: str = Field(description="钉钉机器人 webhook URL (with its access_token)")
+    # DingTalk's documented limit: 20 messages a minute per robot, then 10 minutes blocked.
+    rate_limit_per_min: int | None = Field(default=20, ge=1, description="messages a minute")
     secret: SecretStr | None = Field(default=None, description="加签 secret (SEC...)")
     mention_mobiles: list[str] = Field(default_factory=list, description="@ these mobiles")
 
@@ -350,6 +370,8 @@ class DingtalkChannel(ChannelBase):
 class FeishuChannel(ChannelBase):
     type: Literal["feishu"]
     url: str = Field(description="飞书机器人 webhook URL")
+    # Feishu's documented limit for custom bots: 100 a minute (and 5 a second).
+    rate_limit_per_min: int | None = Field(default=100, ge=1, description="messages a minute")
     secret: SecretStr | None = Field(default=None, description="签名校验 secret")
 
 

@@ -35,30 +35,30 @@ class PointClock:
         return ts_ms * 1000 + count % 1000
 
 
-def event_point(event: Event, *, community: str | None, ts_us: int) -> Point:
-    """The point for one accepted event.
+def event_point(
+    event: Event, *, community: str | None, ts_us: int, numbers: dict[str, float] | None = None
+) -> Point:
+    """The point for one accepted event (``numbers``: its numeric fields, when the caller
+    has them already).
 
     Measurement is the device type; tags are building, device, community (when the
     registry knows it), the event ``type`` and, for gas, ``level`` and ``gas``; fields are the
     numeric payload fields under their own names plus ``count=1i`` so that every event,
     numeric or not, can be counted.
     """
-    tags = [("building", event.building_id), ("device", event.device_id), ("type", event.type)]
+    # Built in key order (building < community < device < gas < level < type): no sort.
+    tags = [("building", event.building_id)]
     if community:
         tags.append(("community", community))
-    if event.level is not None:
-        tags.append(("level", event.level))
+    tags.append(("device", event.device_id))
     if event.gas is not None:
         tags.append(("gas", event.gas))
-    tags.sort()
+    if event.level is not None:
+        tags.append(("level", event.level))
+    tags.append(("type", event.type))
     fields: dict[str, FieldValue] = {"count": 1}
-    fields.update(event.numeric_fields())
-    return Point(
-        measurement=event.device_type,
-        tags=tuple(tags),
-        fields=fields,
-        ts_us=ts_us,
-    )
+    fields.update(event.numeric_fields() if numbers is None else numbers)
+    return Point(event.device_type, tuple(tags), fields, ts_us)
 
 
 def status_points(

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -46,8 +46,11 @@ class SeriesWriter:
         config: SeriesConfig,
         metrics: Metrics,
         rejected_dir: Path,
+        on_room: Callable[[], None] = lambda: None,
     ) -> None:
+        """``on_room`` is called when a full buffer has room again (the pipeline waits)."""
         self._sink = sink
+        self._on_room = on_room
         self._spool = spool
         self._config = config
         self._metrics = metrics
@@ -61,8 +64,6 @@ class SeriesWriter:
         self._wake_flush = asyncio.Event()
         self._wake_replay = asyncio.Event()
         self._drained = asyncio.Event()
-        self._room = asyncio.Event()
-        self._room.set()
         self._spooling = not spool.empty()
         self._closing = False
         self._update_gauges()
@@ -89,11 +90,11 @@ class SeriesWriter:
     def backlog(self) -> int:
         return len(self._points)
 
-    async def wait_for_room(self) -> None:
-        """Backpressure: wait while more than a few batches are buffered (a slow sink)."""
-        while len(self._points) >= self._config.batch_size * _BACKLOG_BATCHES:
-            self._room.clear()
-            await self._room.wait()
+    @property
+    def has_room(self) -> bool:
+        """Backpressure: false while more than a few batches are buffered (a slow sink); the
+        pipeline then takes no more bulk chunks, and ``on_room`` tells it when to resume."""
+        return len(self._points) < self._config.batch_size * _BACKLOG_BATCHES
 
     @property
     def spooling(self) -> bool:
@@ -147,8 +148,10 @@ class SeriesWriter:
                 await asyncio.sleep(self._config.retry_min_s)
                 continue
             self._metrics.series_spool_full.set(0)
+            full = not self.has_room
             del self._points[: len(batch)]
-            self._room.set()
+            if full and self.has_room:
+                self._on_room()
             self._oldest = loop.time()
             self._stored += len(batch)
             while self._waiters and self._waiters[0][0] <= self._stored:

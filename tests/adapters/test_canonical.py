@@ -3,7 +3,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters import Event, RawMessage, Rejection, default_registry
 from adapters.base import DeviceRef
@@ -219,3 +222,38 @@ def test_a_decoder_bug_is_a_rejection_not_a_crash() -> None:
     )
     assert isinstance(result, Rejection) and result.reason == "adapter_error"
     assert "KeyError" in result.detail
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-500, max_value=500),
+    st.sampled_from(["low", "high", "ch4", "co", "", "x", "2026-11-30T08:00:00+08:00"]),
+)
+_FIELDS = ["id", "ts", "battery_pct", "rssi", "fw", "lel_pct", "co_ppm", "gas", "level"]
+_FIELDS += ["confidence", "floor", "door_hold_s", "snapshot_url"]
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True, database=None)
+@given(
+    device_type=st.sampled_from(["smoke", "gas", "ebike"]),
+    event_type=st.sampled_from(["alarm", "reading", "heartbeat", "ebike_detected", "test"]),
+    fields=st.dictionaries(st.sampled_from(_FIELDS), _VALUES, max_size=6),
+)
+def test_the_one_pass_decode_agrees_with_the_general_path(
+    device_type: str, event_type: str, fields: dict[str, Any]
+) -> None:
+    """Payloads with known fields only take a one-pass decode; one more (unknown) field sends
+    the same payload down the general path. Both must say the same, but for ``extra``."""
+    topic = f"siteguard/v1/B1/{device_type}/d1/event"
+    payload = {"type": event_type, **fields}
+    fast = decode(topic, payload)
+    general = decode(topic, {**payload, "zz_unknown": 1})
+    if isinstance(general, Rejection):
+        assert isinstance(fast, Rejection) and fast.reason == general.reason
+        return
+    assert isinstance(fast, list) and len(fast) == len(general) == 1
+    extra = dict(general[0].extra or {})
+    assert extra.pop("zz_unknown") == 1
+    assert fast[0] == msgspec.structs.replace(general[0], extra=extra or None)

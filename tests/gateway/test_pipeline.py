@@ -1,29 +1,43 @@
-"""The pipeline's in-memory decisions, batch by batch (no servers)."""
+"""The pipeline's loop: which turn comes next, and what a refused command keeps.
+
+A real SQLite store, a fake series sink and a recording notifier; the clock is fake, so a
+timer falls due exactly when the test says."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from adapters import RawMessage, default_registry
 from alerting.engine import Engine
+from alerting.model import AlarmError
+from gateway.collector import Collector
+from gateway.commands import AlarmCommands
 from gateway.dedup import Deduplicator
-from gateway.hub import EventHub
+from gateway.hub import EventHub, HubEvent
+from gateway.intake import Intake
 from gateway.metrics import Metrics
+from gateway.notify.base import Notification
 from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.log import LogNotifier
 from gateway.notify.routing import Router
 from gateway.pipeline import Pipeline
-from gateway.registry import BuildingInfo, DeviceInfo, Registry
+from gateway.processor import Processor
+from gateway.registry import Registry
 from gateway.series.sinks.fake import FakeSink
 from gateway.series.writer import SeriesWriter
 from gateway.spool import Spool
 from gateway.status import StatusTracker
+from gateway.store import schema
 from gateway.store.db import create_engine
+from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
 from siteguard.clock import FakeClock
@@ -32,243 +46,248 @@ from siteguard.config import (
     DevicesConfig,
     IngestConfig,
     NotifyConfig,
+    Route,
     SeriesConfig,
     TicketsConfig,
 )
 from siteguard.ids import IdFactory
 
 
+class Recorder:
+    name = "rec"
+    timeout_s = 1.0
+    retries = 0
+    rate_limit_per_min: int | None = None
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+
+    async def send(self, notification: Notification) -> None:
+        self.sent.append(notification)
+
+    async def close(self) -> None:
+        pass
+
+
 class Rig:
-    def __init__(self, tmp_path: Path, *, auto_register: bool = True) -> None:
+    def __init__(
+        self, tmp_path: Path, *, batch_max: int = 1000, series: SeriesConfig | None = None
+    ) -> None:
+        self.tmp_path = tmp_path
         self.clock = FakeClock()
-        self.metrics = Metrics()
-        self.registry = Registry()
-        self.status = StatusTracker(config=DevicesConfig(readings_min_interval_s=60))
+        metrics = Metrics()
+        self.db = create_engine(f"sqlite:///{tmp_path / 'p.db'}")
+        upgrade(self.db)
         self.spools = [
-            Spool(directory=tmp_path / "db", max_bytes=10**6),
-            Spool(directory=tmp_path / "series", max_bytes=10**6),
+            Spool(directory=tmp_path / "db-spool", max_bytes=10**6),
+            Spool(directory=tmp_path / "series-spool", max_bytes=10**6),
         ]
-        self.engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
-        store = StoreWriter(
-            engine=self.engine,
+        self.store = StoreWriter(
+            engine=self.db,
             spool=self.spools[0],
-            metrics=self.metrics,
-            failed_dir=tmp_path / "f",
+            metrics=metrics,
+            failed_dir=tmp_path / "refused",
             retry_max_s=1,
         )
+        wake = asyncio.Event()
+        self.sink = FakeSink()
+        self.series = SeriesWriter(
+            sink=self.sink,
+            spool=self.spools[1],
+            config=series or SeriesConfig(flush_interval_s=0.01),
+            metrics=metrics,
+            rejected_dir=tmp_path / "rejected",
+            on_room=wake.set,
+        )
+        registry = Registry()
+        status = StatusTracker(config=DevicesConfig())
         self.rules = Engine(
             rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
         )
-        self.pipeline = Pipeline(
-            adapters=default_registry(topic_prefix="siteguard/v1", max_payload_bytes=4096),
-            registry=self.registry,
-            dedup=Deduplicator(window_ms=600_000),
-            status=self.status,
-            store=StoreWriter(
-                engine=self.engine,
-                spool=self.spools[0],
-                metrics=self.metrics,
-                failed_dir=tmp_path / "f",
-                retry_max_s=1,
-            ),
-            series=SeriesWriter(
-                sink=FakeSink(),
-                spool=self.spools[1],
-                config=SeriesConfig(),
-                metrics=self.metrics,
-                rejected_dir=tmp_path / "r",
-            ),
+        collector = Collector(
             engine=self.rules,
-            tickets=TicketDesk(config=TicketsConfig(), registry=self.registry, ids=IdFactory()),
-            hub=EventHub(),
-            dispatcher=Dispatcher(
-                notifiers={"log": LogNotifier()},
-                router=Router([]),
-                store=store,
-                metrics=self.metrics,
-                clock=self.clock,
-            ),
-            metrics=self.metrics,
-            clock=self.clock,
-            ids=IdFactory(),
-            ingest=IngestConfig(max_payload_bytes=4096),
-            devices=DevicesConfig(auto_register=auto_register),
+            status=status,
+            tickets=TicketDesk(config=TicketsConfig(), registry=registry, ids=IdFactory()),
+            metrics=metrics,
         )
+        self.intake = Intake(
+            batch_max=batch_max,
+            urgent_batch_max=100,
+            is_urgent=lambda m: m.topic.endswith("/event"),
+            wake=wake.set,
+        )
+        self.recorder = Recorder()
+        self.dispatcher = Dispatcher(
+            notifiers={"log": LogNotifier(), "rec": self.recorder},
+            router=Router([Route(channels=["rec"], subjects=["alarm", "ticket"])]),
+            store=self.store,
+            metrics=metrics,
+            clock=self.clock,
+        )
+        self.hub = EventHub()
+        self.pipeline = Pipeline(
+            intake=self.intake,
+            processor=Processor(
+                adapters=default_registry(topic_prefix="siteguard/v1", max_payload_bytes=4096),
+                registry=registry,
+                dedup=Deduplicator(window_ms=600_000),
+                status=status,
+                engine=self.rules,
+                collector=collector,
+                metrics=metrics,
+                clock=self.clock,
+                ids=IdFactory(),
+                ingest=IngestConfig(),
+                devices=DevicesConfig(),
+            ),
+            collector=collector,
+            engine=self.rules,
+            store=self.store,
+            series=self.series,
+            hub=self.hub,
+            dispatcher=self.dispatcher,
+            metrics=metrics,
+            clock=self.clock,
+            wake=wake,
+        )
+        self.alarms = AlarmCommands(pipeline=self.pipeline, store=self.store)
 
-    def message(self, topic: str, payload: Any, *, after_ms: int = 0) -> RawMessage:
-        self.clock.advance(after_ms)
-        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    def message(self, topic: str, payload: dict[str, Any]) -> RawMessage:
         return RawMessage(
-            topic=f"siteguard/v1/{topic}", payload=body, received_ms=self.clock.now_ms()
+            topic=f"siteguard/v1/{topic}",
+            payload=json.dumps(payload).encode(),
+            received_ms=self.clock.now_ms(),
+            qos=1,
         )
 
     def close(self) -> None:
+        self.store.close()
         for spool in self.spools:
             spool.close()
-        self.engine.dispose()
+        self.db.dispose()
+
+    def rows(self, table: sa.Table) -> list[Any]:
+        with self.db.connect() as conn:
+            return list(conn.execute(sa.select(table)))
 
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[Rig]:
-    r = Rig(tmp_path)
+    r = Rig(tmp_path, batch_max=10)
     yield r
     r.close()
 
 
-def test_auto_registration_events_points_and_readings(rig: Rig) -> None:
-    turn, points = rig.pipeline.process(
-        [
-            rig.message(
-                "B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 3, "battery_pct": 90}
-            ),
-            rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "a1"}, after_ms=5),
-        ]
-    )
-    assert [b["building_id"] for b in turn.ws.buildings] == ["B1"]
-    assert sorted(d["device_id"] for d in turn.ws.devices) == ["g1", "s1"]
-    assert [e["type"] for e in turn.ws.events] == ["alarm"]  # readings are telemetry: series only
-    assert [r["device_id"] for r in turn.ws.readings] == ["g1"]
-    assert [(s["device_id"], s["msg_id"]) for s in turn.ws.seen] == [("s1", "a1")]
-    assert [p.measurement for p in points] == ["gas", "smoke"]
-    assert rig.registry.device("g1") == DeviceInfo(
-        device_id="g1", device_type="gas", building_id="B1"
-    )
-    status = rig.status.get("g1")
-    assert status is not None and status.online and status.battery_pct == 90
-
-
-def test_duplicate_is_dropped_but_its_point_is_written_again(rig: Rig) -> None:
-    turn1, points1 = rig.pipeline.process(
-        [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"})]
-    )
-    turn2, points2 = rig.pipeline.process(
-        [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"}, after_ms=60_000)]
-    )
-    assert len(turn1.ws.events) == 1
-    assert turn2.ws.is_empty()
-    assert points2 == points1  # same point, same time: a no-op write
-    assert rig.metrics.duplicates._value.get() == 1
-
-
-def test_rejections_become_dead_letters_without_registering(rig: Rig) -> None:
-    turn, points = rig.pipeline.process(
-        [
-            rig.message("B1/gas/g9/telemetry", b"nonsense"),
-            rig.message("B1/gas/g9/telemetry", {"type": "reading", "lel_pct": 500}),
-        ]
-    )
-    assert [d["reason"] for d in turn.ws.dead_letters] == ["not_json", "out_of_range:lel_pct"]
-    assert turn.ws.dead_letters[0]["payload"] == b"nonsense"
-    assert not turn.ws.devices and not points and rig.registry.device("g9") is None
-
-
-def test_type_mismatch_and_registry_building_authority(rig: Rig) -> None:
-    rig.registry.put_building(BuildingInfo(building_id="B2", community="东区"))
-    rig.registry.put_device(DeviceInfo(device_id="g1", device_type="gas", building_id="B2"))
-    turn, points = rig.pipeline.process(
-        [
-            rig.message("B1/smoke/g1/event", {"type": "alarm"}),
-            rig.message("B7/gas/g1/telemetry", {"type": "reading", "lel_pct": 1}),
-        ]
-    )
-    assert [d["reason"] for d in turn.ws.dead_letters] == ["device_type_mismatch"]
-    assert dict(points[0].tags)["building"] == "B2"  # where the registry says it is
-    assert dict(points[0].tags)["community"] == "东区"
-
-
-def test_unknown_devices_rejected_when_auto_registration_is_off(tmp_path: Path) -> None:
-    rig = Rig(tmp_path, auto_register=False)
+@contextlib.asynccontextmanager
+async def running(rig: Rig) -> AsyncIterator[None]:
+    """The pipeline, the series writer and the dispatcher, as the service runs them."""
+    tasks = [
+        asyncio.create_task(rig.pipeline.run()),
+        asyncio.create_task(rig.series.run()),
+        asyncio.create_task(rig.dispatcher.run()),
+    ]
     try:
-        turn, _ = rig.pipeline.process(
-            [rig.message("B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 1})]
-        )
-        assert [d["reason"] for d in turn.ws.dead_letters] == ["unknown_device"]
-        assert not turn.ws.devices
+        yield
+    finally:
+        await rig.pipeline.drain()
+        await tasks[0]
+        await rig.series.drain()
+        await tasks[1]
+        tasks[2].cancel()
+        await asyncio.gather(tasks[2], return_exceptions=True)
+
+
+def test_an_alarm_is_taken_before_the_telemetry_queued_ahead_of_it(rig: Rig) -> None:
+    asyncio.run(_alarm_first(rig))
+    # The sink saw the alarm's point first, then every reading: nothing was lost.
+    measurements = [p.measurement for p in rig.sink.points]
+    assert measurements[0] == "smoke"
+    assert measurements.count("gas") == 50
+
+
+async def _alarm_first(rig: Rig) -> None:
+    telemetry = [
+        rig.message(f"B1/gas/g{i}/telemetry", {"type": "reading", "lel_pct": 1.0})
+        for i in range(50)
+    ]
+    for message in telemetry:
+        rig.intake.submit(message, want_ack=True)
+    alarm_done = rig.intake.submit(
+        rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "a1"}), want_ack=True
+    )
+    assert alarm_done is not None
+    async with running(rig):
+        await asyncio.wait_for(alarm_done, 5)
+
+
+def test_bulk_waits_for_room_in_the_series_buffer_but_an_alarm_does_not(tmp_path: Path) -> None:
+    # One point per batch and the sink down: the buffer is full after the first chunk.
+    rig = Rig(tmp_path, batch_max=10, series=SeriesConfig(batch_size=1, flush_interval_s=0.01))
+    try:
+        assert asyncio.run(_alarm_past_a_full_buffer(rig)) == ["smoke"]
     finally:
         rig.close()
 
 
-def test_readings_are_thinned_per_device(rig: Rig) -> None:
-    batch = [
-        rig.message(
-            "B1/gas/g1/telemetry", {"type": "reading", "lel_pct": float(i)}, after_ms=20_000
+async def _alarm_past_a_full_buffer(rig: Rig) -> list[str]:
+    rig.sink.down = True
+    for i in range(30):
+        rig.intake.submit(
+            rig.message(f"B1/gas/g{i}/telemetry", {"type": "reading", "lel_pct": 1.0}),
+            want_ack=False,
         )
-        for i in range(7)
-    ]
-    turn, points = rig.pipeline.process(batch)
-    assert len(points) == 7
-    assert len(turn.ws.readings) == 3  # one per 60 s
+    events: list[HubEvent] = []
+    async with rig.hub.subscribe() as queue:
+        loop = asyncio.create_task(rig.pipeline.run())
+        await asyncio.sleep(0.05)
+        # The first bulk chunks filled the buffer (the sink is down, nothing flushes); one
+        # more may be taken while the one before it commits.
+        assert rig.intake.pending == 10
+        rig.intake.submit(rig.message("B1/smoke/s1/event", {"type": "alarm"}), want_ack=False)
+        event = await asyncio.wait_for(queue.get(), 2)
+        assert event is not None
+        events.append(event)
+        assert rig.intake.pending == 10  # the alarm went ahead; the telemetry still waits
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+    return [e.data["kind"] for e in events]
 
 
-def test_alarm_changes_go_into_the_write_set_with_their_notifications(rig: Rig) -> None:
-    turn, _ = rig.pipeline.process(
-        [
-            rig.message("B1/smoke/s1/event", {"type": "alarm"}),
-            rig.message("B1/smoke/s2/event", {"type": "alarm"}, after_ms=1000),
-        ]
-    )
-    assert [(c.alarm.kind, c.action) for c in turn.changes] == [
-        ("smoke", "opened"),
-        ("smoke", "opened"),
-        ("fire", "opened"),
-    ]
-    assert [a["kind"] for a in turn.ws.alarms] == ["smoke", "smoke", "fire"]
-    assert len(turn.ws.alarm_history) == 3
-    assert [n["reason"] for n in turn.ws.notifications] == ["opened"] * 3
-    assert [r["building_id"] for r in turn.ws.rule_states] == ["B1"]
+def test_a_fire_hold_due_at_a_refused_ack_is_committed_announced_notified_ticketed(
+    rig: Rig,
+) -> None:
+    """The engine fires due timers before it acknowledges; a refusal (409) must drop only
+    the acknowledgement, not the fire that fell due with it."""
+    announced = asyncio.run(_refused_ack(rig))
+    fire = [a for a in rig.rows(schema.alarms) if a.kind == "fire"]
+    assert len(fire) == 1 and fire[0].status == "active"  # committed
+    assert ("alarm", "fire") in announced  # announced
+    assert ("ticket", "fire") in announced
+    assert any(n.alarm and n.alarm.kind == "fire" for n in rig.recorder.sent)  # notified
+    tickets = rig.rows(schema.tickets)
+    assert [(t.category, t.alarm_id) for t in tickets] == [("fire", fire[0].id)]  # ticketed
+    history = [(h.kind, h.action) for h in rig.rows(schema.alarm_history)]
+    assert history.count(("smoke", "acknowledged")) == 1  # the refused one left no trace
 
 
-def test_offline_alarm_marks_the_device_offline(rig: Rig) -> None:
-    rig.pipeline.process([rig.message("B1/gas/g1/heartbeat", {"type": "heartbeat"})])
-    rig.clock.advance(DevicesConfig().lease_ms("gas"))
-    rig.rules.advance(rig.clock.now_ms())
-    turn = rig.pipeline.new_turn()
-    rig.pipeline._collect(turn)
-    assert [(c.alarm.kind, c.action) for c in turn.changes] == [("device_offline", "opened")]
-    assert [row["online"] for row in turn.ws.statuses] == [False]
-    status = rig.status.get("g1")
-    assert status is not None and not status.online
-
-
-def test_vendor_batch_holds_the_unknown_device_and_replays_only_its_part(rig: Rig) -> None:
-    """A OneNET batch with a registered and an unregistered alarm: the known one is live, the
-    other is held; once registered, its part alone is replayed, as history."""
-    rig.registry.put_building(BuildingInfo(building_id="B3"))
-    rig.registry.put_device(
-        DeviceInfo(
-            device_id="s-known", device_type="smoke", building_id="B3", imei="866971031491171"
-        )
-    )
-    batch = {
-        "msg": [
-            {"at": 1, "imei": "866971031491171", "type": 1, "ds_id": "Alarm_Status", "value": 1},
-            {"at": 1, "imei": "869999999999999", "type": 1, "ds_id": "Alarm_Status", "value": 1},
-        ],
-        "msg_signature": "x",
-        "nonce": "abcdefgh",
-    }
-    message = rig.message("vendor/onenet/http", batch)
-    turn, points = rig.pipeline.process([message])
-    assert [(e["device_id"], e["type"]) for e in turn.ws.events] == [("s-known", "alarm")]
-    (held,) = turn.ws.pending
-    assert (held["identifier"], held["device_type"], held["summary"]) == (
-        "869999999999999", "smoke", "alarm",
-    )  # fmt: skip
-    assert [c.alarm.device_id for c in turn.changes] == ["s-known"]
-
-    rig.registry.put_device(
-        DeviceInfo(device_id="s-new", device_type="smoke", building_id="B3", imei="869999999999999")
-    )
-    replay = RawMessage(
-        topic=message.topic,
-        payload=message.payload,
-        received_ms=message.received_ms,
-        held_id=held["id"],
-        held_for=held["identifier"],
-    )
-    turn, points = rig.pipeline.process([replay])
-    assert [(e["device_id"], e["type"]) for e in turn.ws.events] == [("s-new", "alarm")]
-    assert turn.ws.released == [held["id"]]
-    assert [dict(p.tags)["device"] for p in points] == ["s-new"]
-    assert turn.changes == []  # history: no alarm opens for what happened before registration
-    assert rig.status.get("s-new") is None
+async def _refused_ack(rig: Rig) -> list[tuple[str, str]]:
+    announced: list[tuple[str, str]] = []
+    async with rig.hub.subscribe() as queue, running(rig):
+        done = rig.intake.submit(rig.message("B1/smoke/s1/event", {"type": "alarm"}), want_ack=True)
+        assert done is not None
+        await asyncio.wait_for(done, 5)
+        (smoke,) = rig.pipeline.active_alarms()
+        await rig.alarms.acknowledge(smoke.id, verdict="real", note=None, by="duty")
+        # One detector still in alarm: the fire hold falls due 60 s after it opened.
+        rig.clock.advance(60_000)
+        with pytest.raises(AlarmError):  # a second acknowledgement: refused, 409
+            await rig.alarms.acknowledge(smoke.id, verdict="real", note=None, by="duty")
+        while not queue.empty():
+            event = queue.get_nowait()
+            assert event is not None
+            announced.append((event.topic, event.data.get("kind", event.data.get("category"))))
+        for _ in range(100):  # the dispatcher sends after the commit, on its own task
+            if any(n.alarm and n.alarm.kind == "fire" for n in rig.recorder.sent):
+                break
+            await asyncio.sleep(0.01)
+    return announced

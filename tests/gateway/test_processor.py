@@ -1,0 +1,228 @@
+"""The processor's in-memory decisions, batch by batch (no database, no broker)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from adapters import RawMessage, default_registry
+from alerting.engine import Engine
+from gateway.collector import Collector
+from gateway.dedup import Deduplicator
+from gateway.metrics import Metrics
+from gateway.processor import Processor
+from gateway.registry import BuildingInfo, DeviceInfo, Registry
+from gateway.status import StatusTracker
+from gateway.tickets import TicketDesk
+from gateway.turn import Turn
+from siteguard.clock import FakeClock
+from siteguard.config import (
+    AlertingConfig,
+    DevicesConfig,
+    IngestConfig,
+    NotifyConfig,
+    TicketsConfig,
+)
+from siteguard.ids import IdFactory
+
+
+class Rig:
+    """The processor with its in-memory collaborators: no database, no broker."""
+
+    def __init__(self, *, auto_register: bool = True) -> None:
+        self.clock = FakeClock()
+        self.metrics = Metrics()
+        self.registry = Registry()
+        self.status = StatusTracker(config=DevicesConfig(readings_min_interval_s=60))
+        self.rules = Engine(
+            rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+        )
+        self.collector = Collector(
+            engine=self.rules,
+            status=self.status,
+            tickets=TicketDesk(config=TicketsConfig(), registry=self.registry, ids=IdFactory()),
+            metrics=self.metrics,
+        )
+        self.processor = Processor(
+            adapters=default_registry(topic_prefix="siteguard/v1", max_payload_bytes=4096),
+            registry=self.registry,
+            dedup=Deduplicator(window_ms=600_000),
+            status=self.status,
+            engine=self.rules,
+            collector=self.collector,
+            metrics=self.metrics,
+            clock=self.clock,
+            ids=IdFactory(),
+            ingest=IngestConfig(max_payload_bytes=4096),
+            devices=DevicesConfig(auto_register=auto_register),
+        )
+
+    def message(self, topic: str, payload: Any, *, after_ms: int = 0) -> RawMessage:
+        self.clock.advance(after_ms)
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        return RawMessage(
+            topic=f"siteguard/v1/{topic}", payload=body, received_ms=self.clock.now_ms()
+        )
+
+
+@pytest.fixture
+def rig() -> Rig:
+    return Rig()
+
+
+def test_auto_registration_events_points_and_readings(rig: Rig) -> None:
+    turn, points = rig.processor.process(
+        [
+            rig.message(
+                "B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 3, "battery_pct": 90}
+            ),
+            rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "a1"}, after_ms=5),
+        ]
+    )
+    assert [b.building_id for b in turn.ws.buildings] == ["B1"]
+    assert sorted(d.device_id for d in turn.ws.devices) == ["g1", "s1"]
+    assert [e.type for e in turn.ws.events] == ["alarm"]  # readings are telemetry: series only
+    assert [r.device_id for r in turn.ws.readings] == ["g1"]
+    assert [(s.device_id, s.msg_id) for s in turn.ws.seen] == [("s1", "a1")]
+    assert [p.measurement for p in points] == ["gas", "smoke"]
+    assert rig.registry.device("g1") == DeviceInfo(
+        device_id="g1", device_type="gas", building_id="B1"
+    )
+    status = rig.status.get("g1")
+    assert status is not None and status.online and status.battery_pct == 90
+
+
+def test_duplicate_is_dropped_but_its_point_is_written_again(rig: Rig) -> None:
+    turn1, points1 = rig.processor.process(
+        [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"})]
+    )
+    turn2, points2 = rig.processor.process(
+        [rig.message("B1/smoke/s1/event", {"type": "alarm", "id": "x"}, after_ms=60_000)]
+    )
+    assert len(turn1.ws.events) == 1
+    assert turn2.ws.is_empty()
+    assert points2 == points1  # same point, same time: a no-op write
+    assert rig.metrics.duplicates._value.get() == 1
+
+
+def test_rejections_become_dead_letters_without_registering(rig: Rig) -> None:
+    turn, points = rig.processor.process(
+        [
+            rig.message("B1/gas/g9/telemetry", b"nonsense"),
+            rig.message("B1/gas/g9/telemetry", {"type": "reading", "lel_pct": 500}),
+        ]
+    )
+    assert [d.reason for d in turn.ws.dead_letters] == ["not_json", "out_of_range:lel_pct"]
+    assert turn.ws.dead_letters[0].payload == b"nonsense"
+    assert not turn.ws.devices and not points and rig.registry.device("g9") is None
+
+
+def test_type_mismatch_and_registry_building_authority(rig: Rig) -> None:
+    rig.registry.put_building(BuildingInfo(building_id="B2", community="东区"))
+    rig.registry.put_device(DeviceInfo(device_id="g1", device_type="gas", building_id="B2"))
+    turn, points = rig.processor.process(
+        [
+            rig.message("B1/smoke/g1/event", {"type": "alarm"}),
+            rig.message("B7/gas/g1/telemetry", {"type": "reading", "lel_pct": 1}),
+        ]
+    )
+    assert [d.reason for d in turn.ws.dead_letters] == ["device_type_mismatch"]
+    assert dict(points[0].tags)["building"] == "B2"  # where the registry says it is
+    assert dict(points[0].tags)["community"] == "东区"
+
+
+def test_unknown_devices_rejected_when_auto_registration_is_off() -> None:
+    rig = Rig(auto_register=False)
+    turn, _ = rig.processor.process(
+        [rig.message("B1/gas/g1/telemetry", {"type": "reading", "lel_pct": 1})]
+    )
+    assert [d.reason for d in turn.ws.dead_letters] == ["unknown_device"]
+    assert not turn.ws.devices
+
+
+def test_readings_are_thinned_per_device(rig: Rig) -> None:
+    batch = [
+        rig.message(
+            "B1/gas/g1/telemetry", {"type": "reading", "lel_pct": float(i)}, after_ms=20_000
+        )
+        for i in range(7)
+    ]
+    turn, points = rig.processor.process(batch)
+    assert len(points) == 7
+    assert len(turn.ws.readings) == 3  # one per 60 s
+
+
+def test_alarm_changes_go_into_the_write_set_with_their_notifications(rig: Rig) -> None:
+    turn, _ = rig.processor.process(
+        [
+            rig.message("B1/smoke/s1/event", {"type": "alarm"}),
+            rig.message("B1/smoke/s2/event", {"type": "alarm"}, after_ms=1000),
+        ]
+    )
+    assert [(c.alarm.kind, c.action) for c in turn.changes] == [
+        ("smoke", "opened"),
+        ("smoke", "opened"),
+        ("fire", "opened"),
+    ]
+    assert [a.kind for a in turn.ws.alarms] == ["smoke", "smoke", "fire"]
+    assert len(turn.ws.alarm_history) == 3
+    assert [n.reason for n in turn.ws.notifications] == ["opened"] * 3
+    assert [r.building_id for r in turn.ws.rule_states] == ["B1"]
+
+
+def test_offline_alarm_marks_the_device_offline(rig: Rig) -> None:
+    rig.processor.process([rig.message("B1/gas/g1/heartbeat", {"type": "heartbeat"})])
+    rig.clock.advance(DevicesConfig().lease_ms("gas"))
+    rig.rules.advance(rig.clock.now_ms())
+    turn = Turn(engine=rig.rules, now=rig.clock.now_ms())
+    rig.collector.collect(turn)
+    assert [(c.alarm.kind, c.action) for c in turn.changes] == [("device_offline", "opened")]
+    assert [row.online for row in turn.ws.statuses] == [False]
+    status = rig.status.get("g1")
+    assert status is not None and not status.online
+
+
+def test_vendor_batch_holds_the_unknown_device_and_replays_only_its_part(rig: Rig) -> None:
+    """A OneNET batch with a registered and an unregistered alarm: the known one is live, the
+    other is held; once registered, its part alone is replayed, as history."""
+    rig.registry.put_building(BuildingInfo(building_id="B3"))
+    rig.registry.put_device(
+        DeviceInfo(
+            device_id="s-known", device_type="smoke", building_id="B3", imei="866971031491171"
+        )
+    )
+    batch = {
+        "msg": [
+            {"at": 1, "imei": "866971031491171", "type": 1, "ds_id": "Alarm_Status", "value": 1},
+            {"at": 1, "imei": "869999999999999", "type": 1, "ds_id": "Alarm_Status", "value": 1},
+        ],
+        "msg_signature": "x",
+        "nonce": "abcdefgh",
+    }
+    message = rig.message("vendor/onenet/http", batch)
+    turn, points = rig.processor.process([message])
+    assert [(e.device_id, e.type) for e in turn.ws.events] == [("s-known", "alarm")]
+    (held,) = turn.ws.pending
+    assert (held.identifier, held.device_type, held.summary) == (
+        "869999999999999", "smoke", "alarm",
+    )  # fmt: skip
+    assert [c.alarm.device_id for c in turn.changes] == ["s-known"]
+
+    rig.registry.put_device(
+        DeviceInfo(device_id="s-new", device_type="smoke", building_id="B3", imei="869999999999999")
+    )
+    replay = RawMessage(
+        topic=message.topic,
+        payload=message.payload,
+        received_ms=message.received_ms,
+        held_id=held.id,
+        held_for=held.identifier,
+    )
+    turn, points = rig.processor.process([replay])
+    assert [(e.device_id, e.type) for e in turn.ws.events] == [("s-new", "alarm")]
+    assert turn.ws.released == [held.id]
+    assert [dict(p.tags)["device"] for p in points] == ["s-new"]
+    assert turn.changes == []  # history: no alarm opens for what happened before registration
+    assert rig.status.get("s-new") is None
