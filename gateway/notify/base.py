@@ -6,7 +6,7 @@ from typing import Protocol
 
 import msgspec
 
-from alerting.model import Alarm
+from alerting.model import SEVERITY_RANK, Alarm
 from alerting.tickets import Ticket
 
 
@@ -32,9 +32,14 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     alarm: Alarm | None = None
     ticket: Ticket | None = None
     report: ReportNotice | None = None
+    # A digest: minor notices merged by the dispatcher for a rate-limited channel. Made at
+    # send time, never stored (the outbox keeps each of them).
+    digest: tuple[Notification, ...] = ()
 
     @property
     def subject(self) -> str:
+        if self.digest:
+            return "digest"
         if self.alarm is not None:
             return "alarm"
         return "ticket" if self.ticket is not None else "report"
@@ -47,6 +52,8 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def severity(self) -> str:
+        if self.digest:
+            return max((n.severity for n in self.digest), key=SEVERITY_RANK.__getitem__)
         if self.alarm is not None:
             return self.alarm.severity
         return self.ticket.severity if self.ticket is not None else "info"
@@ -54,6 +61,8 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def kind(self) -> str:
         """Alarm kind, ticket category, or report kind: what routes filter on."""
+        if self.digest:
+            return "digest"
         if self.alarm is not None:
             return self.alarm.kind
         if self.ticket is not None:
@@ -71,11 +80,13 @@ class NotifyError(Exception):
 
 class Notifier(Protocol):
     """One channel. ``send`` raises (NotifyError, or anything) when it did not deliver; the
-    dispatcher bounds each attempt by ``timeout_s`` and makes ``retries`` more."""
+    dispatcher bounds each attempt by ``timeout_s``, makes ``retries`` more, and sends at
+    most ``rate_limit_per_min`` a minute (merging minor notices into digests past it)."""
 
     name: str
     timeout_s: float
     retries: int
+    rate_limit_per_min: int | None  # None: no limit
 
     async def send(self, notification: Notification) -> None: ...
 

@@ -16,6 +16,7 @@ class ChannelNotifier(Generic[C]):
         self.name = name
         self.timeout_s = config.timeout_s
         self.retries = config.retries
+        self.rate_limit_per_min = config.rate_limit_per_min
         self._config = config
         self._describe = describe  # building id -> its name, for the texts
 

@@ -2,8 +2,10 @@
 
 A notification arrives here only after the change that caused it was committed, and it is
 already in the ``notifications`` outbox as ``pending``. The router picks its channels (the
-log always); each channel works through its own queue with its own timeout per attempt and
-retries with backoff, so a slow or failing channel never delays another or the pipeline.
+log always); each channel works through its own queue (``gateway/notify/queue.py``:
+critical first, minor notices merged into digests under the channel's rate limit) with its
+own timeout per attempt and retries with backoff, so a slow or failing channel never delays
+another or the pipeline, and a failing notice never delays a critical one.
 When a channel gives up, the route's failover channel gets the notification instead. Once
 every channel has delivered or given up, the outbox row is marked ``sent`` (or ``failed``, if
 a failure was not covered by a failover); at start-up, rows still ``pending`` are delivered
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.metrics import Metrics
 from gateway.notify.base import Notification, Notifier, decode_notification
+from gateway.notify.queue import ChannelQueue, Entry
 from gateway.notify.routing import Router
 from gateway.store import schema
 from gateway.store.db import UNAVAILABLE
@@ -75,14 +78,22 @@ class Dispatcher:
         self._clock = clock
         self._retry_min = retry_min_s
         self._retry_max = retry_max_s
-        self._queues: dict[str, asyncio.Queue[Notification]] = {
-            name: asyncio.Queue() for name in notifiers
+        self._queues: dict[str, ChannelQueue] = {
+            name: ChannelQueue(per_minute=n.rate_limit_per_min) for name, n in notifiers.items()
         }
+        self._wakes: dict[str, asyncio.Event] = {name: asyncio.Event() for name in notifiers}
         self._outstanding: dict[str, _Delivery] = {}
         self._finished: list[dict[str, Any]] = []
         self._wake_marks = asyncio.Event()
 
+    @staticmethod
+    def _now() -> int:
+        """Scheduling time (rate windows, retry delays): the loop's monotonic clock, the one
+        the workers sleep on. The injected clock dates the outbox marks."""
+        return int(asyncio.get_running_loop().time() * 1000)
+
     def enqueue(self, notifications: Iterable[Notification]) -> None:
+        now = self._now()
         for notification in notifications:
             if notification.id in self._outstanding:
                 continue
@@ -93,7 +104,11 @@ class Dispatcher:
                 remaining=len(targets), tried=set(targets)
             )
             for name in targets:
-                self._queues[name].put_nowait(notification)
+                self._put(name, notification, now)
+
+    def _put(self, channel: str, notification: Notification, now: int) -> None:
+        self._queues[channel].put(notification, now_ms=now)
+        self._wakes[channel].set()
 
     @property
     def outstanding(self) -> int:
@@ -130,39 +145,61 @@ class Dispatcher:
     # ---- workers ----------------------------------------------------------------------
 
     async def _work(self, notifier: Notifier) -> None:
-        queue = self._queues[notifier.name]
+        queue, wake = self._queues[notifier.name], self._wakes[notifier.name]
         while True:
-            notification = await queue.get()
-            delivered = await self._deliver(notifier, notification)
-            self._settle(notifier.name, notification, delivered)
+            wake.clear()
+            taken = queue.take(self._now())
+            if isinstance(taken, list):
+                await self._attempt(notifier, taken)
+                continue
+            timeout = None if taken is None else taken / 1000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout)
 
-    async def _deliver(self, notifier: Notifier, notification: Notification) -> bool:
-        delay = self._retry_min
+    async def _attempt(self, notifier: Notifier, entries: list[Entry]) -> None:
+        """One attempt at one notice, or at a digest of several."""
+        if len(entries) == 1:
+            message = entries[0].notification
+        else:
+            parts = tuple(e.notification for e in entries)
+            message = Notification(
+                id=f"digest-{parts[0].id}-{len(parts)}",
+                reason="digest",
+                created_ms=self._clock.now_ms(),
+                digest=parts,
+            )
+            self._metrics.notifications.labels(notifier.name, "digest").inc()
+        for entry in entries:
+            self._outstanding[entry.notification.id].attempts += 1
+        try:
+            await asyncio.wait_for(notifier.send(message), notifier.timeout_s)
+        except Exception as exc:  # noqa: BLE001 - a channel's failure must never escape
+            reason = "timeout" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+            self._metrics.notifications.labels(notifier.name, "failed").inc()
+            for entry in entries:
+                self._failed(notifier, entry, f"{notifier.name}: {reason}"[:500])
+        else:
+            self._metrics.notifications.labels(notifier.name, "sent").inc()
+            for entry in entries:
+                self._settle(notifier.name, entry.notification, delivered=True)
+
+    def _failed(self, notifier: Notifier, entry: Entry, error: str) -> None:
+        notification = entry.notification
+        self._outstanding[notification.id].error = error
+        entry.attempts += 1
         attempts = notifier.retries + 1
-        for attempt in range(1, attempts + 1):
-            state = self._outstanding[notification.id]
-            state.attempts += 1
-            try:
-                await asyncio.wait_for(notifier.send(notification), notifier.timeout_s)
-            except Exception as exc:  # noqa: BLE001 - a channel's failure must never escape
-                reason = (
-                    "timeout" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
-                )
-                state.error = f"{notifier.name}: {reason}"[:500]
-                self._metrics.notifications.labels(notifier.name, "failed").inc()
-                log.warning(
-                    "notify %s failed (attempt %d/%d) for %s %s: %s",
-                    notifier.name, attempt, attempts, notification.subject, notification.id, reason,
-                )  # fmt: skip
-                if attempt < attempts:
-                    await asyncio.sleep(delay * (0.5 + random.random() / 2))
-                    delay = min(delay * 2, self._retry_max)
-            else:
-                self._metrics.notifications.labels(notifier.name, "sent").inc()
-                return True
-        return False
+        log.warning(
+            "notify %s failed (attempt %d/%d) for %s %s: %s",
+            notifier.name, entry.attempts, attempts, notification.subject, notification.id, error,
+        )  # fmt: skip
+        if entry.attempts < attempts:
+            delay = min(self._retry_min * 2 ** (entry.attempts - 1), self._retry_max)
+            jittered = delay * (0.5 + random.random() / 2)
+            self._queues[notifier.name].retry(entry, at_ms=self._now() + int(jittered * 1000))
+            return
+        self._settle(notifier.name, notification, delivered=False)
 
-    def _settle(self, channel: str, notification: Notification, delivered: bool) -> None:
+    def _settle(self, channel: str, notification: Notification, *, delivered: bool) -> None:
         state = self._outstanding[notification.id]
         state.remaining -= 1
         if not delivered:
@@ -172,7 +209,7 @@ class Dispatcher:
                 self._metrics.notifications.labels(failover, "failover").inc()
                 state.tried.add(failover)
                 state.remaining += 1
-                self._queues[failover].put_nowait(notification)
+                self._put(failover, notification, self._now())
             else:
                 state.uncovered += 1
         if state.remaining == 0:

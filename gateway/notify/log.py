@@ -13,13 +13,16 @@ class LogNotifier:
     name = "log"
     timeout_s = 5.0
     retries = 0
+    rate_limit_per_min: int | None = None
 
     async def close(self) -> None:
         pass
 
     async def send(self, notification: Notification) -> None:
         alarm, ticket = notification.alarm, notification.ticket
-        if alarm is not None:
+        if notification.digest:
+            log.info("DIGEST %d notices: %s", len(notification.digest), notification.id)
+        elif alarm is not None:
             level = logging.WARNING if alarm.severity == "critical" else logging.INFO
             log.log(
                 level,

@@ -57,7 +57,25 @@ def _where(building_id: str, describe: Describe | None) -> str:
     return f"{name}（{building_id}）" if name else building_id
 
 
+# Lines of a digest that name one notice each; the rest are counted.
+DIGEST_LINES = 30
+
+
+def _label(n: Notification) -> str:
+    if n.alarm is not None:
+        return KIND.get(n.alarm.kind, n.alarm.kind)
+    if n.ticket is not None:
+        return f"{CATEGORY.get(n.ticket.category, n.ticket.category)}工单"
+    return "报告"
+
+
 def title(n: Notification, describe: Describe | None = None) -> str:
+    if n.digest:
+        counts: dict[str, int] = {}
+        for part in n.digest:
+            counts[_label(part)] = counts.get(_label(part), 0) + 1
+        summary = "、".join(f"{label} {count}" for label, count in counts.items())
+        return f"【汇总】{len(n.digest)}条通知：{summary}"
     if n.alarm is not None:
         a = n.alarm
         label = f"{SEVERITY.get(a.severity, a.severity)}·{REASON.get(n.reason, n.reason)}"
@@ -73,6 +91,15 @@ def title(n: Notification, describe: Describe | None = None) -> str:
 
 def lines(n: Notification, describe: Describe | None = None) -> list[str]:
     """The body, one fact per line."""
+    if n.digest:
+        out = [
+            f"{local_time(part.created_ms)} {title(part, describe)}"
+            for part in n.digest[:DIGEST_LINES]
+        ]
+        if len(n.digest) > DIGEST_LINES:
+            out.append(f"……另有 {len(n.digest) - DIGEST_LINES} 条，请在控制台查看。")
+        out.append("（通知较多，已合并发送；严重报警始终单独优先发送。）")
+        return out
     if n.alarm is not None:
         a = n.alarm
         out = [

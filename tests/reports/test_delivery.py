@@ -34,6 +34,7 @@ class Recording:
     name = "office"
     timeout_s = 5.0
     retries = 0
+    rate_limit_per_min: int | None = None
 
     def __init__(self) -> None:
         self.sent: list[Notification] = []
