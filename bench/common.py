@@ -32,6 +32,7 @@ __all__ = [
     "VictoriaMetrics",
     "create_session",
     "message_mix",
+    "peak_rss_mb",
     "preload",
     "session_properties",
 ]
@@ -72,6 +73,14 @@ def message_mix(n: int, *, devices: int = 10_000, seed: int = 1) -> list[tuple[s
             topic = f"{PREFIX}/{building}/ebike/ebike-{d:05d}/event"
         out.append((topic, json.dumps(payload).encode()))
     return out
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A running process's peak resident set size (VmHWM) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def session_properties() -> Properties:

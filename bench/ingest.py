@@ -1,18 +1,28 @@
-"""Ingest benchmark: the gateway's full pipeline against a bare paho subscriber.
+"""Ingest benchmark: the gateway's full pipeline against a bare paho subscriber and Node-RED.
 
-Both drain the same N queued messages from one Mosquitto (see common.py): the baseline only
-counts them; the gateway decodes, deduplicates, registers devices, tracks status, commits
-each batch to SQLite, writes every point to a real VictoriaMetrics (InfluxDB v2 protocol)
-and acknowledges each QoS 1 message only once durable. Prints msg/s of both, their ratio,
-loss (points found in VictoriaMetrics vs. sent: must be 0) and the gateway's peak RSS.
+Each consumer drains the same N queued messages from one Mosquitto (see common.py): the
+baseline only counts them; a plain Node-RED 4 flow (see nodered.py) parses them, batches 1000
+points and writes them to VictoriaMetrics with node-red-contrib-influxdb; the gateway decodes,
+deduplicates, registers devices, tracks status, commits each batch to SQLite, writes every
+point to a real VictoriaMetrics (InfluxDB v2 protocol) and acknowledges each QoS 1 message
+only once durable. Node-RED and the gateway are timed from their first message to the write
+of their last point; paho to its last message. Prints msg/s of each, the gateway's ratios to
+the others, loss (points found in VictoriaMetrics vs. sent: must be 0) and peak RSS.
 
     .venv/bin/python bench/ingest.py --messages 200000
+    .venv/bin/python bench/ingest.py --messages 20000 --consumers paho,nodered
+    .venv/bin/python bench/ingest.py --consumers gateway --profile /tmp/gateway.pyspy
+
+Node-RED and node-red-contrib-influxdb are installed with npm on first use (nodered.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,9 +36,11 @@ from common import (
     VictoriaMetrics,
     create_session,
     message_mix,
+    peak_rss_mb,
     preload,
     session_properties,
 )
+from nodered import run_nodered
 from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.support.gateway import Gateway, write_config
@@ -75,16 +87,21 @@ def processed(gateway: Gateway) -> int:
     return int(accepted + rejected + m.get("siteguard_messages_duplicate_total", 0))
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def written(gateway: Gateway) -> int:
+    m = gateway.metrics()
+    return int(sum(v for k, v in m.items() if k.startswith("siteguard_series_points_written")))
 
 
 def run_gateway(
-    workdir: Path, broker: Mosquitto, victoria: VictoriaMetrics, messages: list[tuple[str, bytes]]
+    workdir: Path,
+    broker: Mosquitto,
+    victoria: VictoriaMetrics,
+    messages: list[tuple[str, bytes]],
+    *,
+    profile: Path | None = None,
 ) -> dict[str, float]:
+    """Seconds from the gateway's first processed message until every message's point is
+    written to VictoriaMetrics (as Node-RED is timed: to the write), and its peak RSS."""
     n = len(messages)
     config = write_config(
         workdir / "gateway.toml",
@@ -93,32 +110,42 @@ def run_gateway(
         data_dir=workdir / "data",
         mqtt={"client_id": "bench-gateway"},
         influx={"url": victoria.url, "api": "v2", "org": "bench", "bucket": "bench"},
-        # Production defaults, not the quick settings of the tests.
-        series={"flush_interval_s": 0.2},
-        devices={"status_flush_s": 0.5, "readings_min_interval_s": 60},
+        # Production defaults, not the quick settings of the tests; no per-building status
+        # points, so that every point written is a message's.
+        series={"flush_interval_s": 0.2, "status_every_s": 86400},
+        devices={"status_flush_s": 5.0, "readings_min_interval_s": 60},
         log={"level": "WARNING"},
     )
     gateway = Gateway(config, log_path=workdir / "gateway.log")
-    gateway.start()  # creates the persistent session
+    gateway.start()  # creates the persistent sessions
     gateway.stop()
     publish_s = preload(broker.url, messages)
     gateway.start(wait_ready=False)
     assert gateway.proc is not None
+    spy = None
+    if profile is not None:
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).with_name("py-spy")), "record", "--nonblocking",
+             "-r", "100", "-f", "raw", "-o", str(profile), "-p", str(gateway.proc.pid)],
+        )  # fmt: skip
     first = None
     while True:
         try:
-            count = processed(gateway)
+            if first is None and processed(gateway):
+                first = time.perf_counter()
+            count = written(gateway)
         except httpx.HTTPError:
-            time.sleep(0.02)
+            time.sleep(0.1)
             continue
         now = time.perf_counter()
-        if count and first is None:
-            first = now
         if count >= n:
             break
-        time.sleep(0.02)
+        time.sleep(0.1)  # polling /metrics costs the gateway too: not more often
     elapsed = now - (first or now)
     rss = peak_rss_mb(gateway.proc.pid)
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait()
     points = 0
     for _ in range(100):
         exported = victoria.export('{__name__=~"(gas|smoke|ebike)_count"}')
@@ -130,39 +157,88 @@ def run_gateway(
     return {"seconds": elapsed, "rss_mb": rss, "points": points, "publish_s": publish_s}
 
 
+CONSUMERS = ("paho", "nodered", "gateway")
+
+
+def consumer_list(value: str) -> list[str]:
+    chosen = [c.strip() for c in value.split(",") if c.strip()]
+    unknown = sorted(set(chosen) - set(CONSUMERS))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown consumer(s) {', '.join(unknown) or '(none)'}; "
+            f"choose from {','.join(CONSUMERS)}"
+        )
+    return [c for c in CONSUMERS if c in chosen]  # always run in the same order
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--devices", type=int, default=10_000)
+    parser.add_argument(
+        "--consumers",
+        type=consumer_list,
+        default=list(CONSUMERS),
+        help=f"comma-separated subset of {','.join(CONSUMERS)} (default: all; run in that order)",
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="record the gateway with py-spy (raw format) into this file"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sg-bench-"))
     broker = Mosquitto(workdir / "mosquitto")
     victoria = VictoriaMetrics(workdir / "victoria")
     broker.start()
     victoria.start()
+    paho_s: float | None = None
+    nr: dict[str, float] | None = None
+    gw: dict[str, float] | None = None
     try:
         messages = message_mix(args.messages, devices=args.devices)
         n = len(messages)
-        create_session(broker.url, "bench-paho")
-        preload(broker.url, messages)
-        paho_s = _drain_paho(broker.url, n)
-        gw = run_gateway(workdir, broker, victoria, messages)
+        if "paho" in args.consumers:
+            create_session(broker.url, "bench-paho")
+            preload(broker.url, messages)
+            paho_s = _drain_paho(broker.url, n)
+        if "nodered" in args.consumers:
+            nr = run_nodered(workdir, broker, victoria, messages)
+        if "gateway" in args.consumers:
+            gw = run_gateway(workdir, broker, victoria, messages, profile=args.profile)
     finally:
         broker.stop()
         victoria.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    paho_rate = n / paho_s
-    gw_rate = n / gw["seconds"]
     print(
         f"messages: {n} from {args.devices} devices (70% gas readings, 20% heartbeats, 10% events)"
     )
-    print(f"bare paho subscriber (count only): {paho_rate:10,.0f} msg/s  ({paho_s:.2f} s)")
-    print(f"siteguard gateway (full pipeline): {gw_rate:10,.0f} msg/s  ({gw['seconds']:.2f} s)")
-    print(f"ratio gateway / bare paho:         {gw_rate / paho_rate:10.2f}")
-    print(f"points in VictoriaMetrics:         {gw['points']:10,d}  (loss: {n - gw['points']})")
-    print(f"gateway peak RSS:                  {gw['rss_mb']:10.0f} MB")
+    paho_rate = nr_rate = gw_rate = None
+    if paho_s is not None:
+        paho_rate = n / paho_s
+        print(f"bare paho subscriber (count only): {paho_rate:10,.0f} msg/s  ({paho_s:.2f} s)")
+    if nr is not None:
+        nr_rate = n / nr["seconds"]
+        print(f"Node-RED flow (join, influxdb out):{nr_rate:10,.0f} msg/s  ({nr['seconds']:.2f} s)")
+    if gw is not None:
+        gw_rate = n / gw["seconds"]
+        print(f"siteguard gateway (full pipeline): {gw_rate:10,.0f} msg/s  ({gw['seconds']:.2f} s)")
+    if gw_rate is not None and paho_rate is not None:
+        print(f"ratio gateway / bare paho:         {gw_rate / paho_rate:10.2f}")
+    if gw_rate is not None and nr_rate is not None:
+        print(f"ratio gateway / Node-RED:          {gw_rate / nr_rate:10.2f}")
+    if gw is not None:
+        print(f"points in VictoriaMetrics:         {gw['points']:10,d}  (loss: {n - gw['points']})")
+        print(f"gateway peak RSS:                  {gw['rss_mb']:10.0f} MB")
+    if nr is not None:
+        points = int(nr["points"])
+        print(f"Node-RED points in VictoriaMetrics:{points:10,d}  (loss: {n - points})")
+        print(
+            f"Node-RED writes to VictoriaMetrics:{nr['writes']:10,.0f}  "
+            f"(~{nr['written'] / max(nr['writes'], 1):,.0f} points each; "
+            f"received {nr['received']:,.0f}, write errors {nr['errors']:.0f})"
+        )
+        print(f"Node-RED peak RSS:                 {nr['rss_mb']:10.0f} MB")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.servers import free_port, wait_for
+from tests.support.servers import ROOT, free_port, wait_for
 
 ADMIN_TOKEN = "test-admin-token"
 
@@ -65,6 +65,7 @@ class Gateway:
                 [sys.executable, "-m", "siteguard", "run", "--config", str(self.config)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                cwd=ROOT,  # `-m` puts the working directory first on sys.path: no shadowing
             )
         if wait_ready:
             self.wait_ready()

@@ -6,7 +6,7 @@ sqlite3 and nothing else, so the report's time is shown as a ratio to it. Each t
 in a fresh process (``spawn``), whose peak RSS is reported too, against a process that only
 imports the modules and opens the database.
 
-    .venv/bin/python bench/reports.py [--events 1000000] [--devices 20000] [--buildings 500]
+    .venv/bin/python bench/report_month.py [--events 1000000] [--devices 20000] [--buildings 500]
 """
 
 from __future__ import annotations
