@@ -62,6 +62,21 @@ class PushIngest(Protocol):
     def handshake(self, name: str, query: Mapping[str, str]) -> str: ...
 
 
+class LiveStatus(Protocol):
+    """A device's status as the gateway holds it now (the database's copy is flushed every
+    few seconds; ``gateway/status.py``)."""
+
+    last_seen_ms: int | None
+    battery_pct: float | None
+    rssi: float | None
+    fw: str | None
+    online: bool
+
+
+def _no_live_status(device_id: str) -> LiveStatus | None:
+    return None
+
+
 Write = Callable[[Callable[[Connection], T]], Awaitable[T]]
 
 
@@ -83,3 +98,5 @@ class ApiContext:
     stream_heartbeat_s: float = 15.0
     timezone: str = "Asia/Shanghai"
     report_settings: ReportSettings = field(default_factory=ReportSettings)
+    # device id -> its live status, read over the database's copy (None: not known here)
+    live_status: Callable[[str], LiveStatus | None] = _no_live_status

@@ -172,7 +172,10 @@ class Processor:
             counts.ts_replaced += 1
         live = message.held_id is None  # a held message is history: it arrived before we knew
         if live:
-            self._status.observe(event)
+            if self._status.observe(event):
+                # Back online (or new): the flag is written with the turn, not the next flush,
+                # so that filters on it agree with the alarm that cleared.
+                ws.statuses.append(self._status.row(event.device_id))
             self._engine.on_event(event)
         numbers = event.numeric_fields()
         points.append(event_point(event, community=community, ts_us=point_us, numbers=numbers))

@@ -289,6 +289,7 @@ class Service:
                 stream_heartbeat_s=s.api.stream_heartbeat_s,
                 timezone=s.timezone,
                 report_settings=settings_from(s),
+                live_status=status.get,
             )
         )
         server = _Server(

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.auth import Admin, Context, CurrentPrincipal
+from api.context import ApiContext
 from api.routers.common import PagingParams, fetch_page, not_found, scoped, unavailable
 from api.schemas import Device, DeviceDetail, Page, Reading
 from gateway.commands import StoreUnavailable
@@ -32,20 +33,22 @@ def _with_alarm_count() -> sa.Select[Any]:
     return sa.select(d, active)
 
 
-def _device(row: Any) -> dict[str, Any]:
+def _device(row: Any, ctx: ApiContext) -> dict[str, Any]:
+    live = ctx.live_status(row.device_id)
+    status = row if live is None else live
     return {
         "device_id": row.device_id,
         "device_type": row.device_type,
         "building_id": row.building_id,
-        "online": bool(row.online),
-        "last_seen": rfc3339(row.last_seen_ms),
+        "online": bool(status.online),
+        "last_seen": rfc3339(status.last_seen_ms),
         "first_seen": rfc3339(row.first_seen_ms),
-        "battery_pct": row.battery_pct,
-        "rssi": row.rssi,
+        "battery_pct": status.battery_pct,
+        "rssi": status.rssi,
         "active_alarms": row.active_alarms,
         "floor": row.floor,
         "location": row.location,
-        "fw": row.fw,
+        "fw": status.fw,
         "vendor": row.vendor,
     }
 
@@ -71,7 +74,7 @@ def list_devices(
     with ctx.engine.connect() as conn:
         query = _with_alarm_count().order_by(d.c.building_id, d.c.device_id)
         total, rows = fetch_page(conn, query, table=d, where=where, paging=paging)
-    return Page[Device](items=[Device(**_device(row)) for row in rows], total=total)
+    return Page[Device](items=[Device(**_device(row, ctx)) for row in rows], total=total)
 
 
 @router.get("/{device_id}", response_model=DeviceDetail)
@@ -88,7 +91,7 @@ def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDet
             .limit(_RECENT_READINGS)
         ).all()
     return DeviceDetail(
-        **_device(row),
+        **_device(row, ctx),
         imei=row.imei,
         dev_eui=row.dev_eui,
         platform_id=row.platform_id,

@@ -18,10 +18,12 @@ from gateway.hub import EventHub
 from gateway.metrics import Metrics
 from gateway.registry import Registry
 from gateway.spool import Spool
+from gateway.status import StatusTracker
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from siteguard.clock import FakeClock
+from siteguard.config import DevicesConfig
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
@@ -77,6 +79,7 @@ class Api:
         self.tickets = FakeTicketOperations()
         self.clock = FakeClock()
         self.registry = Registry()
+        self.live = StatusTracker(config=DevicesConfig())  # the gateway's in-memory status
         self.spool = Spool(directory=tmp_path / "spool", max_bytes=10**6)
         self.store = StoreWriter(
             engine=self.engine,
@@ -99,6 +102,7 @@ class Api:
                 ),
                 write=self.store.run_in_store,
                 hub=EventHub(),
+                live_status=self.live.get,
             )
         )
 

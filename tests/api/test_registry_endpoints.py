@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.events import Event
 from gateway.store import schema
 from tests.api.conftest import ADMIN, Api
 
@@ -130,6 +131,32 @@ def test_device_detail_with_recent_readings(client: TestClient) -> None:
     missing = client.get("/api/v1/devices/nope", headers=ADMIN)
     assert missing.status_code == 404
     assert missing.json() == {"detail": "device 'nope' not found"}
+
+
+def test_device_status_is_read_live_between_flushes(client: TestClient, api: Api) -> None:
+    """The database's status is flushed every few seconds; the API shows what the gateway
+    holds now."""
+    api.live.observe(
+        Event(
+            building_id="B1",
+            device_id="d3",
+            device_type="gas",
+            type="reading",
+            channel="telemetry",
+            received_ms=1_800_000_000_000,
+            ts_ms=1_800_000_000_000,
+            lel_pct=1.0,
+            battery_pct=12.0,
+            rssi=-71.0,
+        )
+    )
+    body = client.get("/api/v1/devices/d3", headers=ADMIN).json()
+    assert (body["online"], body["battery_pct"], body["rssi"]) == (True, 12.0, -71.0)
+    assert body["last_seen"] == "2027-01-15T08:00:00.000Z"
+    listed = client.get("/api/v1/devices", params={"building": "B1"}, headers=ADMIN).json()
+    by_id = {d["device_id"]: d for d in listed["items"]}
+    assert by_id["d3"]["battery_pct"] == 12.0
+    assert by_id["d2"]["battery_pct"] == 52.0  # not heard since: the stored copy
 
 
 def test_health_and_metrics_need_no_token(client: TestClient, api: Api) -> None:
