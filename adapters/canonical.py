@@ -67,7 +67,7 @@ _STRICT: Final[dict[str, type[_Common]]] = {
     "gas": _StrictGas,
     "ebike": _StrictEbike,
 }
-_TOPIC_CACHE_MAX: Final = 50_000
+
 _KNOWN_FIELDS: Final = {kind: frozenset(cls.__struct_fields__) for kind, cls in _PAYLOADS.items()}
 _AT_FIELD = re.compile(r"at `\$\.([A-Za-z0-9_]+)")
 
@@ -90,20 +90,17 @@ class CanonicalAdapter:
         self._strict = {
             kind: msgspec.json.Decoder(_STRICT[kind]) for kind in DEVICE_TYPES
         }
-        # A street's devices repeat their few topics; parsing one costs two regexes.
-        self._topics: dict[str, tuple[str, str, str, str]] = {}
+        # A valid topic in one regex call; the step by step parse below says what is wrong.
+        self._topic = re.compile(
+            re.escape(topic_prefix)
+            + rf"/({_ID.pattern})/({'|'.join(DEVICE_TYPES)})/({_ID.pattern})/({'|'.join(CHANNELS)})"
+        )
 
     def parse_topic(self, topic: str) -> tuple[str, str, str, str]:
         """Return (building_id, device_type, device_id, channel) or raise TopicError."""
-        parsed = self._topics.get(topic)
-        if parsed is None:
-            parsed = self._parse_topic(topic)
-            if len(self._topics) >= _TOPIC_CACHE_MAX:
-                self._topics.clear()
-            self._topics[topic] = parsed
-        return parsed
-
-    def _parse_topic(self, topic: str) -> tuple[str, str, str, str]:
+        valid = self._topic.fullmatch(topic)
+        if valid is not None:
+            return valid.group(1, 2, 3, 4)  # type: ignore[return-value]
         parts = topic.split("/")
         if len(parts) != self._prefix_parts + 4:
             raise TopicError(f"expected {{prefix}}/building/type/device/channel, got {topic!r}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -99,9 +100,12 @@ def run_gateway(
     messages: list[tuple[str, bytes]],
     *,
     profile: Path | None = None,
+    registered: bool = False,
 ) -> dict[str, float]:
     """Seconds from the gateway's first processed message until every message's point is
-    written to VictoriaMetrics (as Node-RED is timed: to the write), and its peak RSS."""
+    written to VictoriaMetrics (as Node-RED is timed: to the write), and its peak RSS.
+    ``registered``: the devices are in the registry before the run (as a street's are),
+    rather than registered from their first message."""
     n = len(messages)
     config = write_config(
         workdir / "gateway.toml",
@@ -117,8 +121,10 @@ def run_gateway(
         log={"level": "WARNING"},
     )
     gateway = Gateway(config, log_path=workdir / "gateway.log")
-    gateway.start()  # creates the persistent sessions
+    gateway.start()  # creates the persistent sessions and the database
     gateway.stop()
+    if registered:
+        register(workdir / "bench.db", messages)
     publish_s = preload(broker.url, messages)
     gateway.start(wait_ready=False)
     assert gateway.proc is not None
@@ -157,6 +163,26 @@ def run_gateway(
     return {"seconds": elapsed, "rss_mb": rss, "points": points, "publish_s": publish_s}
 
 
+def register(database: Path, messages: list[tuple[str, bytes]]) -> None:
+    """Every device the messages name, registered as an import would (not ``auto``)."""
+    devices = {}
+    for topic, _ in messages:
+        _, _, building, device_type, device, _ = topic.split("/")
+        devices[device] = (device_type, building)
+    now = int(time.time() * 1000)
+    with sqlite3.connect(database) as conn:
+        conn.executemany(
+            "INSERT INTO buildings (building_id, auto, created_ms, updated_ms) VALUES (?,0,?,?)",
+            [(b, now, now) for b in sorted({b for _, b in devices.values()})],
+        )
+        conn.executemany(
+            "INSERT INTO devices (device_id, device_type, building_id, auto, online, "
+            "created_ms, updated_ms) VALUES (?,?,?,0,0,?,?)",
+            [(d, t, b, now, now) for d, (t, b) in devices.items()],
+        )
+    print(f"registered {len(devices):,} devices before the run")
+
+
 CONSUMERS = ("paho", "nodered", "gateway")
 
 
@@ -186,6 +212,11 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=Path, help="record the gateway with py-spy (raw format) into this file"
     )
+    parser.add_argument(
+        "--registered",
+        action="store_true",
+        help="register the devices before the run (default: from their first message)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sg-bench-"))
     broker = Mosquitto(workdir / "mosquitto")
@@ -205,7 +236,14 @@ def main() -> None:
         if "nodered" in args.consumers:
             nr = run_nodered(workdir, broker, victoria, messages)
         if "gateway" in args.consumers:
-            gw = run_gateway(workdir, broker, victoria, messages, profile=args.profile)
+            gw = run_gateway(
+                workdir,
+                broker,
+                victoria,
+                messages,
+                profile=args.profile,
+                registered=args.registered,
+            )
     finally:
         broker.stop()
         victoria.stop()

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Command = Callable[[Turn], Awaitable[Any]]
+# Messages processed between two yields to the event loop (a few milliseconds of work).
+_SLICE = 200
 
 
 class Pipeline:
@@ -169,12 +171,18 @@ class Pipeline:
             done.set_result(result)
 
     async def _handle(self, chunk: Chunk) -> None:
-        turn, points = self._processor.process(chunk.messages)
+        processor, messages = self._processor, chunk.messages
+        turn = processor.start()
+        points: list[Point] = []
+        for i in range(0, len(messages), _SLICE):
+            if i:
+                # Let the commit running meanwhile announce what it made durable (an alarm
+                # waits for a slice, not for the whole chunk), and the sockets be read.
+                await asyncio.sleep(0)
+            processor.feed(turn, points, messages[i : i + _SLICE])
+        processor.finish(turn, messages)
         await self._settle()
-        if chunk.urgent:
-            await self._complete(turn, points, chunk)  # announced before anything else runs
-        else:
-            self._committing = asyncio.create_task(self._complete(turn, points, chunk))
+        self._committing = asyncio.create_task(self._complete(turn, points, chunk))
 
     async def _complete(self, turn: Turn, points: list[Point], chunk: Chunk) -> None:
         await self._finish(turn)

@@ -57,9 +57,10 @@ class _Counts:
     """Per-batch counters, added to the Prometheus metrics once per batch (a labelled
     counter costs a microsecond a call: a tenth of a message's budget)."""
 
-    __slots__ = ("accepted", "duplicates", "held", "rejected", "ts_replaced")
+    __slots__ = ("accepted", "duplicates", "held", "rejected", "sources", "ts_replaced")
 
     def __init__(self) -> None:
+        self.sources: dict[str, int] = {}
         self.accepted: dict[str, int] = {}
         self.rejected: dict[str, int] = {}
         self.held: dict[str, int] = {}
@@ -101,12 +102,20 @@ class Processor:
 
     def process(self, messages: Sequence[RawMessage]) -> tuple[Turn, list[Point]]:
         """Decode and apply ``messages`` in memory; return what must be made durable."""
-        last = messages[-1] if messages else None
-        now = last.received_ms if last and last.held_id is None else self._clock.now_ms()
-        turn = Turn(engine=self._engine, now=now)
-        ws = turn.ws
+        turn = self.start()
         points: list[Point] = []
-        sources: dict[str, int] = {}
+        self.feed(turn, points, messages)
+        self.finish(turn, messages)
+        return turn, points
+
+    def start(self) -> Turn:
+        """A turn to ``feed`` messages into, a slice at a time (the pipeline yields to the
+        event loop between slices, so that committed turns are announced meanwhile)."""
+        return Turn(engine=self._engine, now=self._clock.now_ms())
+
+    def feed(self, turn: Turn, points: list[Point], messages: Sequence[RawMessage]) -> None:
+        ws = turn.ws
+        sources = self._counts.sources
         decode, directory = self._adapters.decode, self._directory
         for message in messages:
             sources[message.source] = sources.get(message.source, 0) + 1
@@ -124,9 +133,14 @@ class Processor:
                         self._hold(ws, message, outcome)
                     else:
                         self._reject(ws, message, outcome)
-        self._publish_counts(sources)
+
+    def finish(self, turn: Turn, messages: Sequence[RawMessage]) -> None:
+        """Collect what the rules did and date the turn by its last live message."""
+        last = messages[-1] if messages else None
+        if last is not None and last.held_id is None:
+            turn.now = last.received_ms
+        self._publish_counts()
         self._collector.collect(turn)
-        return turn, points
 
     # ---- per message ------------------------------------------------------------------
 
@@ -327,9 +341,9 @@ class Processor:
         self._last_log[key] = now_ms
         return True
 
-    def _publish_counts(self, sources: dict[str, int]) -> None:
+    def _publish_counts(self) -> None:
         m, counts = self._metrics, self._counts
-        for source, n in sources.items():
+        for source, n in counts.sources.items():
             m.received.labels(source).inc(n)
         for device_type, n in counts.accepted.items():
             m.accepted.labels(device_type).inc(n)

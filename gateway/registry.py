@@ -34,6 +34,9 @@ class DeviceInfo(msgspec.Struct, frozen=True, kw_only=True):
         return tuple(i for i in (self.imei, self.dev_eui, self.platform_id) if i)
 
 
+_SAME_MS_GRACE_MS = 10_000
+
+
 class Registry:
     def __init__(self) -> None:
         self._devices: dict[str, DeviceInfo] = {}
@@ -42,18 +45,25 @@ class Registry:
         self._seen_ms = 0  # the newest registry change loaded
 
     def load(self, conn: Connection) -> None:
-        self.refresh(conn)
+        self.refresh(conn, auto=True)
 
-    def refresh(self, conn: Connection) -> int:
+    def refresh(self, conn: Connection, *, auto: bool = False, now_ms: int | None = None) -> int:
         """Load what changed in the store since the last call (the API, an import, another
-        process); return how many rows."""
+        process); return how many rows. Rows this gateway registered from topics (``auto``)
+        are in memory already: only ``load`` reads them, at start-up."""
         b, d = schema.buildings.c, schema.devices.c
         since = self._seen_ms
         count = 0
         buildings = sa.select(b.building_id, b.name, b.community, b.property_company, b.updated_ms)
-        # ">=": a row written in the same millisecond as the last one seen may have committed
-        # after it was read; re-reading an unchanged row costs nothing and is not counted.
-        for row in conn.execute(buildings.where(b.updated_ms >= since)):
+        # A row written in the same millisecond as the newest one seen may have committed
+        # after it was read, so that millisecond is read again ("="), but only while such a
+        # commit can still be under way: an import of 100,000 rows in one millisecond must
+        # not be read again every few seconds for ever.
+        recent = now_ms is None or now_ms - since < _SAME_MS_GRACE_MS
+        building_rows = buildings.where(b.updated_ms >= since if recent else b.updated_ms > since)
+        if not auto:
+            building_rows = building_rows.where(b.auto.is_(False))
+        for row in conn.execute(building_rows):
             info = BuildingInfo(
                 building_id=row.building_id,
                 name=row.name,
@@ -73,7 +83,10 @@ class Registry:
             d.platform_id,
             d.updated_ms,
         )
-        for dev in conn.execute(devices.where(d.updated_ms >= since)):
+        device_rows = devices.where(d.updated_ms >= since if recent else d.updated_ms > since)
+        if not auto:
+            device_rows = device_rows.where(d.auto.is_(False))
+        for dev in conn.execute(device_rows):
             device = DeviceInfo(
                 device_id=dev.device_id,
                 device_type=dev.device_type,

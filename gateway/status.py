@@ -62,10 +62,13 @@ class StatusTracker:
         return self._status.get(device_id)
 
     def observe(self, event: Event) -> bool:
-        """Record a message from the device; True if it was offline (or never seen) before."""
+        """Record a message from the device; True if it was known and offline before (a
+        device first seen now is registered online)."""
         status = self._status.get(event.device_id)
         if status is None:
-            status = self._status[event.device_id] = DeviceStatus(device_type=event.device_type)
+            status = self._status[event.device_id] = DeviceStatus(
+                device_type=event.device_type, online=True
+            )
         came_online = not status.online
         if status.last_seen_ms is None or event.received_ms >= status.last_seen_ms:
             status.last_seen_ms = event.received_ms
@@ -98,9 +101,8 @@ class StatusTracker:
         return True
 
     def take_dirty(self) -> list[StatusRow]:
-        rows = [self.row(device_id) for device_id in self._dirty]
-        self._dirty.clear()
-        return rows
+        dirty, self._dirty = self._dirty, set()  # a new set: a cleared one keeps its size
+        return [self.row(device_id) for device_id in dirty]
 
     def row(self, device_id: str) -> StatusRow:
         s = self._status[device_id]

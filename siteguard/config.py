@@ -234,10 +234,11 @@ class DevicesConfig(Section):
         default=True, description="accept unknown devices seen on canonical topics"
     )
     status_flush_s: float = Field(
-        default=5.0,
+        default=30.0,
         gt=0,
-        le=60,
-        description="device status is written at most this often (the API reads it live)",
+        le=300,
+        description="device status is written at most this often (the API reads it live; "
+        "a device going offline or back online is written at once)",
     )
     readings_keep_s: int = Field(
         default=2 * 86400, ge=60, description="recent readings kept for the device page"

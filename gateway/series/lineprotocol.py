@@ -6,9 +6,10 @@ from collections.abc import Iterable
 
 from gateway.series.point import FieldValue, Point
 
-_MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ ", "\n": r"\n"})
-_TAG = str.maketrans({",": r"\,", " ": r"\ ", "=": r"\=", "\n": r"\n"})
-_KEY_CACHE_MAX = 200_000
+# A backslash is escaped too (two read as one): a name ending in one would otherwise escape the
+# comma after it and swallow the next tag.
+_MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ ", "\n": r"\n", "\\": "\\\\"})
+_TAG = str.maketrans({",": r"\,", " ": r"\ ", "=": r"\=", "\n": r"\n", "\\": "\\\\"})
 
 
 def _field(value: FieldValue) -> str:
@@ -34,37 +35,42 @@ def render_point(point: Point, key: str | None = None) -> str:
 
 
 class LineProtocol:
-    """Renders batches, remembering each series key and field name once escaped.
+    """Renders batches of points.
 
-    A street's devices repeat the same few thousand series keys in every batch, so caching
-    them (bounded) halves the cost of a batch.
+    Series keys are built per point rather than cached: a cache of a street's series (two or
+    three per device) cost more memory than anything else at 100,000 devices, and escaping a
+    few short ids is about as fast as looking them up. Only field and tag names, a handful,
+    are remembered escaped.
     """
 
     def __init__(self) -> None:
-        self._keys: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         self._names: dict[str, str] = {}
 
+    def _name(self, name: str) -> str:
+        escaped = self._names.get(name)
+        if escaped is None:
+            escaped = name.translate(_TAG)
+            if len(self._names) < _NAMES_MAX:
+                self._names[name] = escaped
+        return escaped
+
     def render(self, points: Iterable[Point]) -> bytes:
-        keys, names = self._keys, self._names
-        if len(keys) > _KEY_CACHE_MAX:
-            keys.clear()
+        name = self._name
         lines = []
         for point in points:
-            cache = (point.measurement, point.tags)
-            key = keys.get(cache)
-            if key is None:
-                key = keys[cache] = series_key(point.measurement, point.tags)
+            tags = "".join([f",{name(k)}={v.translate(_TAG)}" for k, v in point.tags])
             parts = []
-            for name, value in point.fields.items():
-                escaped = names.get(name)
-                if escaped is None:
-                    escaped = names[name] = name.translate(_TAG)
+            for key, value in point.fields.items():
                 if type(value) is float:
-                    parts.append(f"{escaped}={value!r}")
+                    parts.append(f"{name(key)}={value!r}")
                 else:
-                    parts.append(f"{escaped}={_field(value)}")
-            lines.append(f"{key} {','.join(parts)} {point.ts_us}")
+                    parts.append(f"{name(key)}={_field(value)}")
+            measurement = point.measurement.translate(_MEASUREMENT)
+            lines.append(f"{measurement}{tags} {','.join(parts)} {point.ts_us}")
         return "\n".join(lines).encode()
+
+
+_NAMES_MAX = 1_000
 
 
 def render(points: Iterable[Point]) -> bytes:

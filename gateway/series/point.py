@@ -26,13 +26,15 @@ class PointClock:
     """
 
     def __init__(self) -> None:
-        self._last: dict[str, tuple[int, int]] = {}
+        # device -> the last point time given (us): one int per device, not a tuple
+        self._last: dict[str, int] = {}
 
     def time_us(self, device_id: str, ts_ms: int) -> int:
-        last_ms, count = self._last.get(device_id, (-1, -1))
-        count = count + 1 if last_ms == ts_ms else 0
-        self._last[device_id] = (ts_ms, count)
-        return ts_ms * 1000 + count % 1000
+        last = self._last.get(device_id, -1)
+        base = ts_ms * 1000
+        point = last + 1 if base <= last < base + 999 else base
+        self._last[device_id] = point
+        return point
 
 
 def event_point(

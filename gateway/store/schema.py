@@ -32,7 +32,8 @@ buildings = sa.Table(
     sa.Column("manager_contact", sa.Text),
     sa.Column("auto", sa.Boolean, nullable=False, default=False),
     sa.Column("created_ms", Ms, nullable=False),
-    sa.Column("updated_ms", Ms, nullable=False),
+    # Indexed: running gateways pick up registry changes by it every few seconds.
+    sa.Column("updated_ms", Ms, nullable=False, index=True),
 )
 
 devices = sa.Table(
@@ -59,7 +60,7 @@ devices = sa.Table(
     sa.Column("fw", sa.String(64)),
     sa.Column("online", sa.Boolean, nullable=False, default=False),
     sa.Column("created_ms", Ms, nullable=False),
-    sa.Column("updated_ms", Ms, nullable=False),
+    sa.Column("updated_ms", Ms, nullable=False, index=True),
 )
 
 # Accepted non-telemetry events (alarms, faults, detections...): the record that rules restore

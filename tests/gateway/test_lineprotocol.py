@@ -19,6 +19,11 @@ def test_escaping_and_field_types() -> None:
     assert render([point, point]).count(b"\n") == 1
 
 
+def test_a_backslash_at_the_end_of_a_tag_does_not_swallow_the_next() -> None:
+    point = Point("gas", (("building", "B1"), ("community", "Foo\\")), {"count": 1}, 5)
+    assert render_point(point) == "gas,building=B1,community=Foo\\\\ count=1i 5"
+
+
 def test_event_point_schema() -> None:
     event = Event(
         building_id="B1",
