@@ -94,6 +94,12 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=r,
         )
+        self.store_commit = Histogram(
+            "siteguard_store_commit_seconds",
+            "Time to commit one turn's write-set to the database (on the store thread)",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+            registry=r,
+        )
         self.pipeline_pending = Gauge(
             "siteguard_pipeline_pending", "Messages received and not yet processed", registry=r
         )

@@ -170,8 +170,13 @@ class Processor:
                 points.append(event_point(event, community=community, ts_us=first_us))
                 return
         point_us = self._point_clock.time_us(event.device_id, event.ts_ms)
+        telemetry = event.type in TELEMETRY_TYPES
         if msg_id is not None:
             self._dedup.remember(event.device_id, msg_id, event.received_ms, point_us)
+        if msg_id is not None and not telemetry:
+            # Only events are remembered across a crash: a reading applied twice after one
+            # rewrites status and its own point; a row per reading would cost more than it
+            # saves (docs/architecture.md, "What accepted means").
             ws.seen.append(
                 SeenRow(
                     device_id=event.device_id,
@@ -193,7 +198,7 @@ class Processor:
             self._engine.on_event(event)
         numbers = event.numeric_fields()
         points.append(event_point(event, community=community, ts_us=point_us, numbers=numbers))
-        if event.type not in TELEMETRY_TYPES:
+        if not telemetry:
             ws.events.append(
                 EventRow(
                     id=self._ids.new(event.received_ms),

@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 
 _GC_YOUNG = 50_000  # allocations between young collections (Python's default: 700)
 _HOUSEKEEPING_S = 60.0
+_STATUS_SLICE = 1_000
 _REGISTRY_REFRESH_S = 2.0
 # Events this recent tell the rules which queued telemetry they overtook (Engine.restore).
 _EVENT_TIMES_HORIZON_MS = 86_400_000
@@ -465,13 +466,16 @@ class Service:
         if not store.available:
             return  # the spooled write-sets may hold the devices' rows; wait for them
         rows = status.take_dirty()
-        if not rows:
-            return
-        try:
-            await store.run_in_store(lambda conn: flush_status(conn, rows))
-        except UNAVAILABLE as exc:
-            log.warning("status flush failed, will retry: %s", exc.orig)
-            status.mark_dirty([row.device_id for row in rows])
+        # In slices, each its own transaction: the pipeline's commits (an alarm's among them)
+        # queue on the same thread and wait for one slice at most, not for 100,000 rows.
+        for start in range(0, len(rows), _STATUS_SLICE):
+            part = rows[start : start + _STATUS_SLICE]
+            try:
+                await store.run_in_store(functools.partial(flush_status, rows=part))
+            except UNAVAILABLE as exc:
+                log.warning("status flush failed, will retry: %s", exc.orig)
+                status.mark_dirty([row.device_id for row in rows[start:]])
+                return
 
     async def _housekeeping_loop(self, parts: _Parts) -> None:
         """Pick up registry changes made elsewhere (an import) every few seconds; prune every

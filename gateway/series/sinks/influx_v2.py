@@ -39,10 +39,12 @@ class InfluxV2Sink:
         self._write_api = self._client.write_api(write_options=SYNCHRONOUS)
 
     async def write(self, points: Sequence[Point]) -> None:
-        body = self._lines.render(points)
-        await asyncio.to_thread(self._write, body)
+        # Rendered on the writer's thread too: 5,000 points are ~20 ms of work that would
+        # otherwise hold up the event loop (and an alarm behind it). One write at a time.
+        await asyncio.to_thread(self._write, points)
 
-    def _write(self, body: bytes) -> None:
+    def _write(self, points: Sequence[Point]) -> None:
+        body = self._lines.render(points)
         try:
             self._write_api.write(
                 bucket=self._bucket,
