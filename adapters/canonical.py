@@ -87,9 +87,7 @@ class CanonicalAdapter:
         self._json = msgspec.json.Decoder()
         # Payloads with known fields only (nearly all) decode straight into their struct in
         # one pass; anything else takes the general path, which names what was wrong.
-        self._strict = {
-            kind: msgspec.json.Decoder(_STRICT[kind]) for kind in DEVICE_TYPES
-        }
+        self._strict = {kind: msgspec.json.Decoder(_STRICT[kind]) for kind in DEVICE_TYPES}
         # A valid topic in one regex call; the step by step parse below says what is wrong.
         self._topic = re.compile(
             re.escape(topic_prefix)
@@ -185,7 +183,6 @@ class CanonicalAdapter:
                 **fields,
             )
         ]
-
 
     def _decode_known(
         self,

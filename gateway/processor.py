@@ -144,21 +144,30 @@ class Processor:
 
     # ---- per message ------------------------------------------------------------------
 
-    def _accept(self, ws: WriteSet, points: list[Point], message: RawMessage, event: Event) -> None:
+    def _resolve(self, ws: WriteSet, message: RawMessage, event: Event) -> Event | None:
+        """The event placed where the registry says its device is (registering it if that
+        is allowed), or None when it was rejected."""
         device = self._registry.device(event.device_id)
         if device is None:
             if not self._devices.auto_register:
                 self._reject(ws, message, _rejection(event, "unknown_device", "not registered"))
-                return
+                return None
             device = self._register(ws, event)
         elif device.device_type != event.device_type:
             detail = f"registered as {device.device_type}, sent as {event.device_type}"
             self._reject(ws, message, _rejection(event, "device_type_mismatch", detail))
-            return
+            return None
         if device.building_id != event.building_id:
             # The registry is the authority on where a device is installed.
             event = msgspec.structs.replace(event, building_id=device.building_id)
-        community = self._registry.community(device.building_id)
+        return event
+
+    def _accept(self, ws: WriteSet, points: list[Point], message: RawMessage, event: Event) -> None:
+        resolved = self._resolve(ws, message, event)
+        if resolved is None:
+            return
+        event = resolved
+        community = self._registry.community(event.building_id)
         msg_id = event.msg_id
         counts = self._counts
         if msg_id is not None:
