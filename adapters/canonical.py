@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from sys import intern
 from typing import Annotated, Any, Final, Literal
 
 import msgspec
@@ -98,7 +99,10 @@ class CanonicalAdapter:
         """Return (building_id, device_type, device_id, channel) or raise TopicError."""
         valid = self._topic.fullmatch(topic)
         if valid is not None:
-            return valid.group(1, 2, 3, 4)  # type: ignore[return-value]
+            building_id, device_type, device_id, channel = valid.group(1, 2, 3, 4)
+            # Interned: the registry, status, timers and series keep a device's ids, and should
+            # keep one string each, not a copy from whichever message a structure first saw.
+            return intern(building_id), device_type, intern(device_id), channel
         parts = topic.split("/")
         if len(parts) != self._prefix_parts + 4:
             raise TopicError(f"expected {{prefix}}/building/type/device/channel, got {topic!r}")

@@ -32,7 +32,6 @@ _TIMER_RULES: dict[str, Callable[[Context, str, str, int], None]] = {
     "hold": smoke.on_hold,
     "hotspot_quiet": ebike.on_quiet,
     "flap_quiet": flapping.on_quiet,
-    "lease": device.on_lease_expired,
 }
 
 
@@ -100,12 +99,27 @@ class Engine:
         )  # receive times of one batch may interleave by a millisecond
         self._now = now_ms
         # A timer may arm another that is also due (a reminder every minute of an outage).
-        while fired := self.ctx.timers.pop_due(now_ms):
-            for (kind, building_id, subject), due in fired:
-                if kind == "remind":
+        # Leases and the other timers fire in one order: by due time, leases first on a tie.
+        ctx = self.ctx
+        while True:
+            fired: list[tuple[int, int, str, str, str]] = [
+                (due, 0, "lease", building_id, device_id)
+                for device_id, building_id, due in ctx.leases.pop_due(now_ms)
+            ]
+            fired += [
+                (due, 1, kind, building_id, subject)
+                for (kind, building_id, subject), due in ctx.timers.pop_due(now_ms)
+            ]
+            if not fired:
+                return
+            fired.sort()
+            for due, _, kind, building_id, subject in fired:
+                if kind == "lease":
+                    device.on_lease_expired(ctx, building_id, subject, due)
+                elif kind == "remind":
                     self._remind(building_id, subject)
                 else:
-                    _TIMER_RULES[kind](self.ctx, building_id, subject, due)
+                    _TIMER_RULES[kind](ctx, building_id, subject, due)
 
     def acknowledge(
         self, alarm: Alarm | str, *, verdict: str, note: str | None, by: str, now: int
@@ -144,7 +158,10 @@ class Engine:
         return tickets
 
     def next_due(self) -> int | None:
-        return self.ctx.timers.next_due()
+        dues = [
+            d for d in (self.ctx.timers.next_due(), self.ctx.leases.next_due()) if d is not None
+        ]
+        return min(dues) if dues else None
 
     # ---- restart ----------------------------------------------------------------------
 

@@ -6,12 +6,17 @@ registry API, so a change applies to ingest at once, without a restart.
 
 from __future__ import annotations
 
+from sys import intern
+
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.base import DeviceRef
 from gateway.store import schema
+
+# Rows read at a time at start-up: a street's 100,000 devices are not all in memory as rows.
+_READ_BATCH = 5_000
 
 
 class BuildingInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,9 +68,9 @@ class Registry:
         building_rows = buildings.where(b.updated_ms >= since if recent else b.updated_ms > since)
         if not auto:
             building_rows = building_rows.where(b.auto.is_(False))
-        for row in conn.execute(building_rows):
+        for row in conn.execution_options(yield_per=_READ_BATCH).execute(building_rows):
             info = BuildingInfo(
-                building_id=row.building_id,
+                building_id=intern(row.building_id),
                 name=row.name,
                 community=row.community,
                 property_company=row.property_company,
@@ -86,11 +91,11 @@ class Registry:
         device_rows = devices.where(d.updated_ms >= since if recent else d.updated_ms > since)
         if not auto:
             device_rows = device_rows.where(d.auto.is_(False))
-        for dev in conn.execute(device_rows):
+        for dev in conn.execution_options(yield_per=_READ_BATCH).execute(device_rows):
             device = DeviceInfo(
-                device_id=dev.device_id,
+                device_id=intern(dev.device_id),
                 device_type=dev.device_type,
-                building_id=dev.building_id,
+                building_id=intern(dev.building_id),
                 imei=dev.imei,
                 dev_eui=dev.dev_eui,
                 platform_id=dev.platform_id,

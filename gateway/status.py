@@ -13,6 +13,8 @@ signal or firmware of a newer one; ``last_seen`` is the latest receive time.
 
 from __future__ import annotations
 
+from sys import intern
+
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -22,6 +24,9 @@ from gateway.store import schema
 from gateway.store.rows import StatusRow
 from gateway.store.status import write_status
 from siteguard.config import DevicesConfig
+
+# Rows read at a time at start-up: a street's 100,000 devices are not all in memory as rows.
+_READ_BATCH = 5_000
 
 
 class DeviceStatus(msgspec.Struct, kw_only=True):
@@ -41,21 +46,26 @@ class StatusTracker:
         self._status: dict[str, DeviceStatus] = {}
         self._dirty: set[str] = set()
 
-    def load(self, conn: Connection) -> None:
+    def load(self, conn: Connection, *, now_ms: int = 0) -> None:
+        """Read every device's stored status. Recent readings count as taken at ``now_ms``,
+        so that after a restart a street's devices do not all store a reading in the first
+        second: each stores its next one a thinning interval later, as it would have."""
         c = schema.devices.c
-        rows = conn.execute(
+        rows = conn.execution_options(yield_per=_READ_BATCH).execute(
             sa.select(
                 c.device_id, c.device_type, c.last_seen_ms, c.battery_pct, c.rssi, c.fw, c.online
             )
         )
         for row in rows:
-            self._status[row.device_id] = DeviceStatus(
+            # Interned: the registry, the timers and the rules keep the same id strings.
+            self._status[intern(row.device_id)] = DeviceStatus(
                 device_type=row.device_type,
                 last_seen_ms=row.last_seen_ms,
                 battery_pct=row.battery_pct,
                 rssi=row.rssi,
                 fw=row.fw,
                 online=bool(row.online),
+                last_reading_ms=now_ms,
             )
 
     def get(self, device_id: str) -> DeviceStatus | None:

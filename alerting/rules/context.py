@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from alerting.book import AlarmBook
+from alerting.leases import Leases
 from alerting.scheduler import Scheduler
 from alerting.state import BuildingState, DeviceRuleState
 from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
@@ -18,6 +19,7 @@ TimerKey = tuple[str, str, str]
 class Context:
     book: AlarmBook
     timers: Scheduler[TimerKey]
+    leases: Leases = field(default_factory=Leases)  # offline leases, apart (alerting/leases.py)
     rules: AlertingConfig
     devices: DevicesConfig
     notify: NotifyConfig

@@ -17,7 +17,7 @@ FAULTS = frozenset({"fault", "blocker_fault", "camera_blocked"})
 def renew_lease(ctx: Context, event: Event) -> None:
     """Any message proves the device alive: its lease restarts, an offline alarm clears."""
     b, d, now = event.building_id, event.device_id, event.received_ms
-    ctx.timers.set(("lease", b, d), now + ctx.devices.lease_ms(event.device_type))
+    ctx.leases.renew(d, b, now + ctx.devices.lease_ms(event.device_type))
     ctx.book.clear_device("device_offline", b, d, now=now)
 
 
@@ -55,9 +55,7 @@ def on_lease_expired(ctx: Context, building_id: str, device_id: str, now: int) -
 def arm_leases(ctx: Context, seen: Iterable[tuple[str, str, str, int]]) -> None:
     """(building, device, device type, last seen) of devices online at start-up."""
     for building_id, device_id, device_type, last_seen in seen:
-        ctx.timers.set(
-            ("lease", building_id, device_id), last_seen + ctx.devices.lease_ms(device_type)
-        )
+        ctx.leases.renew(device_id, building_id, last_seen + ctx.devices.lease_ms(device_type))
 
 
 def _raise(ctx: Context, kind: str, event: Event, severity: str = "warning") -> None:
