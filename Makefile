@@ -31,6 +31,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python transport.py
 	cd bench && ../$(BIN)/python ingest.py
+	cd bench && ../$(BIN)/python alarms.py
 
 clean:
 	rm -rf $(VENV) demo-data siteguard-data .mypy_cache .ruff_cache .pytest_cache
