@@ -8,6 +8,7 @@ Shapes (Alibaba's "数据格式" reference; sources in docs/adapters.md):
 - device status: ``{"status": "online" | "offline", "productKey", "deviceName",
   "utcTime", ...}``: online is a heartbeat, offline nothing (the gateway's lease decides).
 
+The values are read by the product's model (``productKey`` chooses it, else its fields).
 The device is found by ``deviceName`` (usually the IMEI or serial), then ``iotId`` (the
 platform id). Alibaba does not sign forwarded messages: HTTP push is authenticated by the
 configured secret.
@@ -18,11 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
-from adapters.properties import Properties
-from adapters.vendor import EventBuilder, JsonAdapter, reject, resolve, text
+from adapters.platform import PlatformAdapter
+from adapters.vendor import EventBuilder, reject, resolve, text
 
 
-class AliyunAdapter(JsonAdapter):
+class AliyunAdapter(PlatformAdapter):
     name = "aliyun"
 
     def decode_object(
@@ -51,23 +52,20 @@ class AliyunAdapter(JsonAdapter):
             event_type = raw.get("type")
         else:
             return reject(self.name, "unknown_type", "neither items, an event nor a status")
-        props = Properties(values)
+        products = [text(raw.get("productKey"))]
+        device_type, summary = self._models.describe(products, values)
         device = resolve(
-            directory,
-            identifiers,
-            adapter=self.name,
-            device_type=props.device_type(),
-            summary=props.summary(),
+            directory, identifiers, adapter=self.name, device_type=device_type, summary=summary
         )
         if isinstance(device, Rejection):
             return device
         out = EventBuilder(adapter=self.name, message=message, device=device, at=at)
-        if not props.known:
-            if event_type == "error":  # the product says it is a fault, whatever it is named
-                out.add("fault", extra={"identifier": raw.get("identifier"), **props.extra})
-                return out.events
-            return reject(self.name, "unknown_fields", f"no known value in {props.extra}", device)
-        return props.emit(out, directory)
+        model = self._models.model(products, device, values)
+        if event_type == "error" and not model.reads_any(values):
+            # The product says it is a fault, whatever its model calls it.
+            said = {k[:64]: v for k, v in values.items() if isinstance(v, int | float | str)}
+            out.add("fault", extra={"identifier": raw.get("identifier"), **said})
+        return self._models.read(values, out, directory, products=products, model=model)
 
     def _status(
         self,

@@ -41,12 +41,17 @@ class Rejection(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     identifier: str | None = None
     device_type: str | None = None  # what the payload looks like, for the pending list
     summary: str | None = None  # what it said, e.g. "alarm", for the pending list
+    # The platform product it came from ("ctwing:15017088"), or the product model's id:
+    # what unread fields are counted and noticed by (reason "unmapped:...").
+    product: str | None = None
 
 
 class DeviceRef(msgspec.Struct, frozen=True, kw_only=True):
     device_id: str
     building_id: str
     device_type: str
+    vendor: str | None = None  # as the registry has them: which product model reads it
+    model: str | None = None
 
 
 class DeviceDirectory(Protocol):

@@ -6,14 +6,21 @@ Shapes (sources in docs/adapters.md and in each golden fixture):
   alarms: ``Alarm_Status``, ``Battery_Level``, ``RSRP``...; gas detectors:
   ``gas_sensor_state``, ``gas_value``...), or the values directly in ``payload``, or
   ``payload.APPdata`` (base64) of a pass-through product; ``payload`` may be a list.
-- ``eventReport``: ``eventType`` 1 info, 2 warning, 3 fault, values in ``eventContent``.
+- ``eventReport``: ``eventType`` 1 info, 2 warning, 3 fault, the product's values in
+  ``eventContent``.
 - ``deviceOnlineOfflineReport``: ``eventType`` 1 online (a heartbeat), 0 offline (nothing:
   the gateway's own lease decides when a device is offline).
 - ``commandResponse`` and ``dataReportTupUnion`` (a merged copy of data already pushed as
   ``dataReport``): nothing.
+- A body without ``messageType`` but with a ``payload`` object and a device identifier, as
+  integrators forward CTWing data (``deviceCode``, ``productId``, ``IMEI``, ``protocol``,
+  ``payload``: Li'an's gas detectors as ../shared/vendor-samples.md shows them): read as a
+  ``dataReport``.
 
-The device is found by ``IMEI``, then ``deviceId`` (the platform id), then ``deviceCode``.
-CTWing does not sign pushes: HTTP push is authenticated by the configured secret.
+The product's values are read by its product model (``productId`` chooses it; binary
+``APPdata`` is decoded by the model's frame decoder, never guessed). The device is found
+by ``IMEI``, then ``deviceId`` (the platform id), then ``deviceCode``. CTWing does not sign
+pushes: HTTP push is authenticated by the configured secret.
 """
 
 from __future__ import annotations
@@ -23,48 +30,41 @@ import binascii
 from typing import Any, Final
 
 from adapters.base import Decoded, DeviceDirectory, DeviceRef, RawMessage, Rejection
-from adapters.properties import Properties
-from adapters.vendor import (
-    EventBuilder,
-    JsonAdapter,
-    integer,
-    json_object,
-    reject,
-    resolve,
-    text,
-)
+from adapters.platform import PlatformAdapter
+from adapters.vendor import EventBuilder, integer, json_object, reject, resolve, text
 
 _IGNORED: Final = frozenset({"commandResponse", "dataReportTupUnion"})
+_KINDS: Final = ("dataReport", "eventReport", "deviceOnlineOfflineReport")
 
 
-class CtwingAdapter(JsonAdapter):
+class CtwingAdapter(PlatformAdapter):
     name = "ctwing"
 
     def decode_object(
         self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
     ) -> Decoded:
         kind = raw.get("messageType")
+        if kind is None and isinstance(raw.get("payload"), dict | list) and _identifiers(raw):
+            kind = "dataReport"  # a forwarded body without its envelope field: by content
         if not isinstance(kind, str):
             return self._reject("missing_field:messageType", "no messageType string")
         if kind in _IGNORED:
             return []
-        if kind not in ("dataReport", "eventReport", "deviceOnlineOfflineReport"):
+        if kind not in _KINDS:
             return self._reject("unknown_type", f"messageType {kind!r} is not known")
+        products = [text(raw.get("productId"))]
         values = self._values(raw, kind)
         if isinstance(values, Rejection):
             return values
-        props = Properties(values)
+        frame = values if isinstance(values, bytes) else None
+        named = values if isinstance(values, dict) else {}
+        device_type, summary = self._models.describe(products, named)
         device = resolve(
             directory,
-            [
-                text(raw.get("IMEI")),
-                text(values.get("IMEI")),
-                text(raw.get("deviceId")),
-                text(raw.get("deviceCode")),
-            ],
+            [*_identifiers(raw), text(named.get("IMEI"))],
             adapter=self.name,
-            device_type=props.device_type(),
-            summary=props.summary() if kind != "deviceOnlineOfflineReport" else "online/offline",
+            device_type=device_type,
+            summary=summary if kind != "deviceOnlineOfflineReport" else "online/offline",
         )
         if isinstance(device, Rejection):
             return device
@@ -73,15 +73,20 @@ class CtwingAdapter(JsonAdapter):
         )
         if kind == "deviceOnlineOfflineReport":
             return self._online(raw, out, device)
-        if kind == "eventReport":
-            return self._event(raw, props, out, directory, device)
-        if not props.known:
-            return self._reject(
-                "unknown_fields", f"no known field in {sorted(values)[:12]}", device
-            )
-        return props.emit(out, directory)
+        if frame is not None:
+            model = self._models.model(products, device)
+            fields = self._models.frame(model, device, frame, products, what="APPdata")
+            if isinstance(fields, Rejection):
+                return fields
+            return self._models.read(fields, out, directory, products=products, model=model)
+        if kind == "eventReport" and integer(raw.get("eventType")) == 3:
+            # CTWing's fault class: a fault, whatever the product names its content.
+            content = {k[:64]: v for k, v in named.items() if isinstance(v, int | float | str)}
+            out.add("fault", extra={"event_type": 3, **dict(list(content.items())[:16])})
+        return self._models.read(named, out, directory, products=products)
 
-    def _values(self, raw: dict[str, Any], kind: str) -> dict[str, Any] | Rejection:
+    def _values(self, raw: dict[str, Any], kind: str) -> dict[str, Any] | bytes | Rejection:
+        """The product's named values, or the raw bytes of a pass-through product."""
         if kind == "deviceOnlineOfflineReport":
             return {}
         if kind == "eventReport":
@@ -99,21 +104,16 @@ class CtwingAdapter(JsonAdapter):
             return self._reject("wrong_type:serviceData", "serviceData is not an object")
         return data
 
-    def _appdata(self, value: Any) -> dict[str, Any] | Rejection:
-        """A pass-through product's bytes: understood when they are a JSON object (as several
-        vendors send), otherwise kept as a dead letter for a decoder to be written."""
+    def _appdata(self, value: Any) -> dict[str, Any] | bytes | Rejection:
+        """A pass-through product's bytes: a JSON object (as several vendors send), or a
+        binary frame for the product model's frame decoder."""
         try:
             body = base64.b64decode(value, validate=True) if isinstance(value, str) else None
         except (binascii.Error, ValueError):
             body = None
         if body is None:
             return self._reject("bad_value:APPdata", "APPdata is not base64")
-        data = json_object(body)
-        if data is None:
-            return self._reject(
-                "unsupported:APPdata", f"binary pass-through payload ({body[:32].hex()}...)"
-            )
-        return data
+        return json_object(body) or body
 
     def _online(self, raw: dict[str, Any], out: EventBuilder, device: DeviceRef) -> Decoded:
         state = integer(raw.get("eventType"))
@@ -124,23 +124,10 @@ class CtwingAdapter(JsonAdapter):
             return []
         return self._reject("bad_value:eventType", f"eventType {raw.get('eventType')!r}", device)
 
-    def _event(
-        self,
-        raw: dict[str, Any],
-        props: Properties,
-        out: EventBuilder,
-        directory: DeviceDirectory,
-        device: DeviceRef,
-    ) -> Decoded:
-        level = integer(raw.get("eventType"))
-        if props.known:
-            return props.emit(out, directory)
-        if level == 3:  # a fault, whatever its content says
-            out.add("fault", extra={"event_type": level, **props.extra}, **props.aux())
-            return out.events
-        return self._reject(
-            "unknown_fields", f"eventType {level!r} with no known field in {props.extra}", device
-        )
-
     def _reject(self, reason: str, detail: str, device: DeviceRef | None = None) -> Rejection:
         return reject(self.name, reason, detail, device)
+
+
+def _identifiers(raw: dict[str, Any]) -> list[str]:
+    found = [text(raw.get(k)) for k in ("IMEI", "imei", "deviceId", "deviceCode")]
+    return [f for f in found if f]

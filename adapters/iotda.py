@@ -11,7 +11,9 @@ Shapes (Huawei's API reference, "Push a Device Property Reporting Notification" 
 - ``resource: device.message``: ``body.content``, understood when it is a JSON object of
   named values.
 
-The device is found by ``header.node_id`` (the IMEI for NB-IoT devices), then
+The values are read by the product's model (``header.product_id``, then the service's
+``service_id``, chooses it: Huawei's reference ``smokeDetector`` service has one). The device
+is found by ``header.node_id`` (the IMEI for NB-IoT devices), then
 ``header.device_id`` (the platform id). IoTDA does not sign pushes: HTTP push is
 authenticated by the configured secret.
 """
@@ -22,19 +24,11 @@ from typing import Any
 
 from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
 from adapters.events import Event
-from adapters.properties import Properties
-from adapters.vendor import (
-    EventBuilder,
-    JsonAdapter,
-    collapse,
-    json_object,
-    reject,
-    resolve,
-    text,
-)
+from adapters.platform import PlatformAdapter
+from adapters.vendor import EventBuilder, collapse, json_object, reject, resolve, text
 
 
-class IotdaAdapter(JsonAdapter):
+class IotdaAdapter(PlatformAdapter):
     name = "iotda"
 
     def decode_object(
@@ -74,7 +68,8 @@ class IotdaAdapter(JsonAdapter):
                 out.append(reject(self.name, "wrong_type:properties", f"services[{index}]"))
                 continue
             at = service.get("event_time") or raw.get("event_time")
-            result = self._values(properties, header, at, index, message, directory)
+            products = [text(header.get("product_id")), text(service.get("service_id"))]
+            result = self._values(properties, header, products, at, index, message, directory)
             out.extend([result] if isinstance(result, Rejection) else result)
         return collapse(out)
 
@@ -91,33 +86,31 @@ class IotdaAdapter(JsonAdapter):
             content = json_object(content)
         if not isinstance(content, dict):
             return reject(self.name, "unsupported:content", "a message that is not named values")
-        return self._values(content, header, raw.get("event_time"), 0, message, directory)
+        products = [text(header.get("product_id"))]
+        return self._values(content, header, products, raw.get("event_time"), 0, message, directory)
 
     def _values(
         self,
         values: dict[str, Any],
         header: dict[str, Any],
+        products: list[str | None],
         at: Any,
         index: int,
         message: RawMessage,
         directory: DeviceDirectory,
-    ) -> list[Event] | Rejection:
-        props = Properties(values)
+    ) -> list[Event | Rejection] | Rejection:
+        device_type, summary = self._models.describe(products, values)
         device = resolve(
             directory,
             [text(header.get("node_id")), text(header.get("device_id"))],
             adapter=self.name,
-            device_type=props.device_type(),
-            summary=props.summary(),
+            device_type=device_type,
+            summary=summary,
         )
         if isinstance(device, Rejection):
             return device
-        if not props.known:
-            return reject(
-                self.name, "unknown_fields", f"no known property in {props.extra}", device
-            )
         out = EventBuilder(adapter=self.name, message=message, device=device, part=index, at=at)
-        return props.emit(out, directory)
+        return self._models.read(values, out, directory, products=products)
 
     def _status(
         self,

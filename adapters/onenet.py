@@ -33,7 +33,7 @@ from adapters.base import (
     Rejection,
 )
 from adapters.events import Event
-from adapters.properties import Properties
+from adapters.models import ModelLibrary, ModelReader
 from adapters.vendor import EventBuilder, collapse, integer, reject, resolve, text
 
 # Standard LwM2M (OMA) resources that NB-IoT alarms report through OneNET, by
@@ -73,9 +73,12 @@ def _same(expected: str, given: str) -> bool:
 class OnenetAdapter:
     name = "onenet"
 
-    def __init__(self, *, max_payload_bytes: int, token: str | None = None) -> None:
+    def __init__(
+        self, *, max_payload_bytes: int, models: ModelLibrary, token: str | None = None
+    ) -> None:
         self._max = max_payload_bytes
         self._token = token
+        self._models = ModelReader(adapter=self.name, library=models)
 
     # ---- the platform's own authentication ---------------------------------------------
 
@@ -142,7 +145,7 @@ class OnenetAdapter:
         index: int,
         message: RawMessage,
         directory: DeviceDirectory,
-    ) -> list[Event] | Rejection:
+    ) -> list[Event | Rejection] | Rejection:
         if "messageType" in item:
             return self._studio(item, index, message, directory)
         kind = integer(item.get("type"))
@@ -152,13 +155,14 @@ class OnenetAdapter:
             return reject(self.name, "unknown_type", f"type {item.get('type')!r} is not known")
         if kind == 1 and not values:
             return reject(self.name, "missing_field:ds_id", "a data point needs ds_id")
-        props = Properties(values)
+        products = [text(item.get("product_id")), text(item.get("productId"))]
+        device_type, summary = self._models.describe(products, values)
         device = resolve(
             directory,
             [text(item.get("imei")), text(item.get("dev_id")), text(item.get("dev_name"))],
             adapter=self.name,
-            device_type=props.device_type(),
-            summary=props.summary() if kind == 1 else "online/offline",
+            device_type=device_type,
+            summary=summary if kind == 1 else "online/offline",
         )
         if isinstance(device, Rejection):
             return device
@@ -171,12 +175,12 @@ class OnenetAdapter:
                 )
             if status == 1:
                 out.add("heartbeat", extra={"platform": "online"})
-            return out.events
-        return self._emit(props, out, directory, device)
+            return list(out.events)
+        return self._models.read(values, out, directory, products=products)
 
     def _studio(
         self, item: dict[str, Any], index: int, message: RawMessage, directory: DeviceDirectory
-    ) -> list[Event] | Rejection:
+    ) -> list[Event | Rejection] | Rejection:
         kind = item.get("messageType")
         data = item.get("data")
         data = data if isinstance(data, dict) else {}
@@ -193,13 +197,14 @@ class OnenetAdapter:
                 if kind == "reply"
                 else reject(self.name, "unknown_type", f"messageType {kind!r}")
             )
-        props = Properties(values)
+        products = [text(item.get("productId"))]
+        device_type, summary = self._models.describe(products, values)
         device = resolve(
             directory,
             [text(item.get("imei")), text(item.get("deviceName")), text(item.get("deviceId"))],
             adapter=self.name,
-            device_type=props.device_type(),
-            summary=props.summary() if kind == "notify" else "online/offline",
+            device_type=device_type,
+            summary=summary if kind == "notify" else "online/offline",
         )
         if isinstance(device, Rejection):
             return device
@@ -207,17 +212,8 @@ class OnenetAdapter:
         if kind == "lifeCycle":
             if data.get("status") == "online":
                 out.add("heartbeat", extra={"platform": "online"})
-            return out.events
-        return self._emit(props, out, directory, device)
-
-    def _emit(
-        self, props: Properties, out: EventBuilder, directory: DeviceDirectory, device: DeviceRef
-    ) -> list[Event] | Rejection:
-        if not props.known:
-            return reject(
-                self.name, "unknown_datastream", f"no known value in {props.extra}", device
-            )
-        return props.emit(out, directory)
+            return list(out.events)
+        return self._models.read(values, out, directory, products=products)
 
     def _builder(self, message: RawMessage, device: DeviceRef, at: Any, index: int) -> EventBuilder:
         return EventBuilder(adapter=self.name, message=message, device=device, part=index, at=at)

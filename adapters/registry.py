@@ -11,6 +11,7 @@ from adapters.ctwing import CtwingAdapter
 from adapters.ebike_board import EbikeBoardAdapter
 from adapters.iotda import IotdaAdapter
 from adapters.milesight import MilesightAdapter
+from adapters.models import ModelLibrary
 from adapters.onenet import OnenetAdapter
 
 log = logging.getLogger(__name__)
@@ -64,21 +65,27 @@ class AdapterRegistry:
 
 
 def default_registry(
-    *, topic_prefix: str, max_payload_bytes: int, onenet_token: str | None = None
+    *,
+    topic_prefix: str,
+    max_payload_bytes: int,
+    onenet_token: str | None = None,
+    models: ModelLibrary | None = None,
 ) -> AdapterRegistry:
-    """The registry with every adapter that ships with SiteGuard."""
+    """The registry with every adapter that ships with SiteGuard; ``models``: the product
+    models they read values with (the built-in ones when not given)."""
     registry = AdapterRegistry(
         topic_prefix=topic_prefix,
         canonical=CanonicalAdapter(topic_prefix=topic_prefix, max_payload_bytes=max_payload_bytes),
     )
-    size = {"max_payload_bytes": max_payload_bytes}
+    library = models if models is not None else ModelLibrary.load()
+    size = max_payload_bytes
     for adapter in (
-        CtwingAdapter(**size),
-        OnenetAdapter(**size, token=onenet_token),
-        IotdaAdapter(**size),
-        AliyunAdapter(**size),
-        MilesightAdapter(**size, topic_prefix=topic_prefix),
-        EbikeBoardAdapter(**size),
+        CtwingAdapter(max_payload_bytes=size, models=library),
+        OnenetAdapter(max_payload_bytes=size, models=library, token=onenet_token),
+        IotdaAdapter(max_payload_bytes=size, models=library),
+        AliyunAdapter(max_payload_bytes=size, models=library),
+        MilesightAdapter(max_payload_bytes=size, models=library, topic_prefix=topic_prefix),
+        EbikeBoardAdapter(max_payload_bytes=size),
     ):
         registry.register(adapter)
     return registry

@@ -19,14 +19,14 @@ class AliyunEncoder:
             if kind in ("alarm", "alarm_clear", "heartbeat"):
                 values["SmokeSensorState"] = 1 if kind == "alarm" else 0
             elif kind in ("tamper", "tamper_clear"):
-                values["RemoveState"] = 1 if kind == "tamper" else 0
+                values["TamperState"] = 1 if kind == "tamper" else 0
             elif kind in SMOKE_CODES:
                 values["Alarm_Status"] = SMOKE_CODES[kind]  # a Li'an product model
             else:
                 return None
         elif message.device_type == "gas":
             if kind == "alarm":
-                values["GasSensorState"] = 2 if message.get("level") == "high" else 1
+                values["GasSensorState"] = 1  # the standard model has no level: %LEL says it
             elif kind in ("reading", "alarm_clear"):
                 values["GasSensorState"] = 0
             elif kind != "heartbeat":  # a heartbeat: just the battery

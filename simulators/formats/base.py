@@ -10,7 +10,7 @@ import msgspec
 _decode = msgspec.json.Decoder().decode
 encode_json = msgspec.json.Encoder().encode
 
-# Li'an / Milesight smoke status codes (adapters/smoke_codes.py), canonical type -> code.
+# Li'an / Milesight smoke status codes (adapters/models/builtin/generic.toml): type -> code.
 SMOKE_CODES = {
     "alarm": 1,
     "silenced": 2,

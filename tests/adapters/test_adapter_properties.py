@@ -28,7 +28,7 @@ GOLDEN = Path(__file__).with_name("golden")
 NOW = 1_795_881_800_000
 EXAMPLES = max(10_000, int(os.environ.get("SITEGUARD_PROPERTY_EXAMPLES", "10000")))
 REGISTRY = default_registry(topic_prefix="siteguard/v1", max_payload_bytes=64 * 1024)
-REASON = re.compile(r"^[a-z_]+(:[A-Za-z0-9_]+)?$")
+REASON = re.compile(r"^[a-z_]+(:[A-Za-z0-9_]+)?$|^unmapped:[A-Za-z0-9_.,]+$")
 RANGES = {
     "battery_pct": (0, 100),
     "rssi": (-200, 0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from adapters.base import PushRequest
+from adapters.models import ModelLibrary
 from adapters.onenet import OnenetAdapter, signature
 
 TOKEN = "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6"
@@ -19,7 +20,7 @@ SIGNED = "2s+sqRL8FG8KJ1pjFjC0WA=="
 
 
 def adapter() -> OnenetAdapter:
-    return OnenetAdapter(max_payload_bytes=65536, token=TOKEN)
+    return OnenetAdapter(max_payload_bytes=65536, models=ModelLibrary.load(), token=TOKEN)
 
 
 def push(body: dict[str, object]) -> PushRequest:
@@ -34,7 +35,10 @@ def test_studio_push_with_msg_as_a_string() -> None:
     body = {"msg": MSG, "nonce": NONCE, "signature": SIGNED, "time": 1, "id": "x"}
     assert adapter().verify_push(push(body)) is None
     assert adapter().verify_push(push({**body, "nonce": "4KNbK6m4"})) is not None
-    assert "token" in (OnenetAdapter(max_payload_bytes=10).verify_push(push(body)) or "")
+    assert "token" in (
+        OnenetAdapter(max_payload_bytes=10, models=ModelLibrary.load()).verify_push(push(body))
+        or ""
+    )
 
 
 def test_classic_push_signs_the_raw_msg_object() -> None:

@@ -17,6 +17,7 @@ from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.status import StatusTracker
 from gateway.tickets import TicketDesk
 from gateway.turn import Turn
+from gateway.unread import UnreadFields
 from siteguard.clock import FakeClock
 from siteguard.config import (
     AlertingConfig,
@@ -57,6 +58,7 @@ class Rig:
             ids=IdFactory(),
             ingest=IngestConfig(max_payload_bytes=4096),
             devices=DevicesConfig(auto_register=auto_register),
+            unread=UnreadFields(metrics=self.metrics, ids=IdFactory(), timezone="Asia/Shanghai"),
         )
 
     def message(self, topic: str, payload: Any, *, after_ms: int = 0) -> RawMessage:
@@ -206,7 +208,7 @@ def test_vendor_batch_holds_the_unknown_device_and_replays_only_its_part(rig: Ri
     assert [(e.device_id, e.type) for e in turn.ws.events] == [("s-known", "alarm")]
     (held,) = turn.ws.pending
     assert (held.identifier, held.device_type, held.summary) == (
-        "869999999999999", "smoke", "alarm",
+        "869999999999999", "smoke", "smoke alarm",
     )  # fmt: skip
     assert [c.alarm.device_id for c in turn.changes] == ["s-known"]
 

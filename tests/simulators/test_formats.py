@@ -116,6 +116,8 @@ def test_what_a_format_says_decodes_back(adapter: str, device_type: str, event_t
         wanted.pop("level", None)
     if event_type == "alarm":
         wanted.pop("lel_pct", None)  # the level rides on the reading sent with the alarm
+    if adapter == "aliyun":
+        wanted.pop("level", None)  # Alibaba's standard gas model has none: %LEL says it
     for name, value in wanted.items():
         assert getattr(event, name) == value, (name, event)
 
