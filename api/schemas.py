@@ -46,11 +46,25 @@ class Reading(BaseModel):
     at: str
 
 
+class Unread(BaseModel):
+    """What the device sends that no product model reads (docs/adapters.md)."""
+
+    reason: str = Field(description="unmapped:<fields>, as its dead letters have it")
+    detail: str
+    product: str | None = Field(description="the platform product, or the model it went by")
+    last_at: str = Field(description="RFC 3339, UTC: the latest such message")
+    count_7d: int = Field(description="such messages in the last 7 days")
+
+
 class DeviceDetail(Device):
     imei: str | None = None
     dev_eui: str | None = None
     platform_id: str | None = None
+    model: str | None = Field(default=None, description="its product model (adapters/models)")
     readings: list[Reading] = Field(description="recent readings, newest first")
+    unread: Unread | None = Field(
+        default=None, description="fields it sends that no product model reads, if any"
+    )
 
 
 class Health(BaseModel):

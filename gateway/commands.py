@@ -195,6 +195,8 @@ class RegistryCommands:
             imei=fields.imei,
             dev_eui=fields.dev_eui,
             platform_id=fields.platform_id,
+            vendor=fields.vendor,
+            model=fields.model,
         )
         self._registry.put_device(info)
         if self._pending is not None:

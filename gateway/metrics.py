@@ -27,6 +27,12 @@ class Metrics:
         self.duplicates = Counter(
             "siteguard_messages_duplicate", "Repeats of (device, id) dropped", registry=r
         )
+        self.unread_fields = Counter(
+            "siteguard_unmapped_messages",
+            "Messages with fields no product model reads, by platform product (or model)",
+            ["product"],
+            registry=r,
+        )
         self.held = Counter(
             "siteguard_messages_held",
             "Vendor messages held for devices not yet registered",

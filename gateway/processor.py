@@ -25,9 +25,11 @@ from gateway.collector import Collector
 from gateway.dedup import Deduplicator
 from gateway.directory import Directory
 from gateway.metrics import Metrics
+from gateway.notify.base import Notification
 from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.series.point import Point, PointClock, event_point
 from gateway.status import StatusTracker
+from gateway.store.alarms import notification_row
 from gateway.store.rows import (
     BuildingRow,
     DeadLetterRow,
@@ -39,6 +41,7 @@ from gateway.store.rows import (
 )
 from gateway.store.writeset import WriteSet
 from gateway.turn import Turn
+from gateway.unread import UnreadFields
 from siteguard.clock import Clock
 from siteguard.config import DevicesConfig, IngestConfig
 from siteguard.ids import IdFactory
@@ -83,8 +86,11 @@ class Processor:
         ids: IdFactory,
         ingest: IngestConfig,
         devices: DevicesConfig,
+        unread: UnreadFields,
     ) -> None:
         self._adapters = adapters
+        self._unread = unread
+        self._notices: list[Notification] = []
         self._registry = registry
         self._dedup = dedup
         self._status = status
@@ -140,6 +146,10 @@ class Processor:
         if last is not None and last.held_id is None:
             turn.now = last.received_ms
         self._publish_counts()
+        for notice in self._notices:
+            turn.ws.notifications.append(notification_row(notice))
+            turn.notifications.append(notice)
+        self._notices.clear()
         self._collector.collect(turn)
 
     # ---- per message ------------------------------------------------------------------
@@ -315,7 +325,19 @@ class Processor:
 
     def _reject(self, ws: WriteSet, message: RawMessage, rejection: Rejection) -> None:
         rejected = self._counts.rejected
-        rejected[rejection.reason] = rejected.get(rejection.reason, 0) + 1
+        reason = rejection.reason
+        if reason.startswith("unmapped:"):
+            label = "unmapped"  # the field names are in the dead letter, not in a label
+            if rejection.product:
+                fields = tuple(reason.split(":", 1)[1].split(","))
+                notice = self._unread.seen(
+                    rejection.product, fields, rejection.device_id, message.received_ms
+                )
+                if notice is not None:
+                    self._notices.append(notice)
+        else:
+            label = reason
+        rejected[label] = rejected.get(label, 0) + 1
         payload = message.payload[: self._ingest.max_payload_bytes]
         detail = rejection.detail
         if len(payload) < len(message.payload):
@@ -332,6 +354,7 @@ class Processor:
                 device_id=rejection.device_id,
                 building_id=rejection.building_id,
                 payload=payload,
+                product=rejection.product,
             )
         )
         if self._log_due(rejection.device_id or message.topic[:128], message.received_ms):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.base import DeviceRef
+from adapters.vendor import normalize_identifier
 from gateway.store import schema
 
 # Rows read at a time at start-up: a street's 100,000 devices are not all in memory as rows.
@@ -33,6 +34,8 @@ class DeviceInfo(msgspec.Struct, frozen=True, kw_only=True):
     imei: str | None = None
     dev_eui: str | None = None
     platform_id: str | None = None
+    vendor: str | None = None
+    model: str | None = None  # its product model, for the adapters
 
     @property
     def identifiers(self) -> tuple[str, ...]:
@@ -86,6 +89,8 @@ class Registry:
             d.imei,
             d.dev_eui,
             d.platform_id,
+            d.vendor,
+            d.model,
             d.updated_ms,
         )
         device_rows = devices.where(d.updated_ms >= since if recent else d.updated_ms > since)
@@ -99,6 +104,8 @@ class Registry:
                 imei=dev.imei,
                 dev_eui=dev.dev_eui,
                 platform_id=dev.platform_id,
+                vendor=dev.vendor,
+                model=dev.model,
             )
             if self._devices.get(device.device_id) != device:
                 self.put_device(device)
@@ -132,10 +139,11 @@ class Registry:
         old = self._devices.get(info.device_id)
         if old is not None:
             for ident in old.identifiers:
-                self._identifiers.pop(ident, None)
+                self._identifiers.pop(normalize_identifier(ident), None)
         self._devices[info.device_id] = info
         for ident in info.identifiers:
-            self._identifiers[ident] = info.device_id
+            # As adapters look them up: a platform id of 16 hex digits reads like a DevEUI.
+            self._identifiers[normalize_identifier(ident)] = info.device_id
 
     def by_identifier(self, identifier: str) -> DeviceRef | None:
         """Device id, IMEI, DevEUI or platform id to the device."""
@@ -144,5 +152,9 @@ class Registry:
         if info is None:
             return None
         return DeviceRef(
-            device_id=info.device_id, building_id=info.building_id, device_type=info.device_type
+            device_id=info.device_id,
+            building_id=info.building_id,
+            device_type=info.device_type,
+            vendor=info.vendor,
+            model=info.model,
         )

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.engine import Connection, Engine
 
+from adapters.models import ModelLibrary
 from adapters.registry import default_registry
 from alerting.engine import Engine as RuleEngine
 from api import ApiContext, create_app
@@ -57,6 +58,7 @@ from gateway.store.db import UNAVAILABLE, create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
+from gateway.unread import UnreadFields
 from reports.report import settings_from
 from siteguard.clock import Clock, SystemClock
 from siteguard.config import ConfigError, Settings
@@ -151,8 +153,9 @@ class Service:
         status = StatusTracker(config=s.devices)
         dedup = Deduplicator(window_ms=s.ingest.dedup_window_s * 1000)
         rules = RuleEngine(rules=s.alerting, devices=s.devices, notify=s.notify, ids=self.ids)
+        unread = UnreadFields(metrics=self.metrics, ids=self.ids, timezone=s.timezone)
         pending: list[Notification] = await store.run_in_store(
-            lambda conn: self._restore(conn, registry, status, dedup, rules)
+            lambda conn: self._restore(conn, registry, status, dedup, rules, unread)
         )
         log.info(
             "restored %d devices, %d message ids, %d active alarms, %d pending notifications",
@@ -192,10 +195,13 @@ class Service:
             on_room=wake.set,
         )
         onenet_token = s.adapters.onenet.token
+        models = ModelLibrary.load(s.adapters.models_dir)
+        log.info("product models: %s", ", ".join(models.ids()))
         adapters = default_registry(
             topic_prefix=s.mqtt.topic_prefix,
             max_payload_bytes=s.ingest.max_payload_bytes,
             onenet_token=onenet_token.get_secret_value() if onenet_token else None,
+            models=models,
         )
         directory = Directory(registry=registry, book=rules.book)
         intake = Intake(
@@ -221,6 +227,7 @@ class Service:
                 ids=self.ids,
                 ingest=s.ingest,
                 devices=s.devices,
+                unread=unread,
             ),
             collector=collector,
             engine=rules,
@@ -416,6 +423,7 @@ class Service:
         status: StatusTracker,
         dedup: Deduplicator,
         rules: RuleEngine,
+        unread: UnreadFields,
     ) -> list[Notification]:
         registry.load(conn)
         status.load(conn, now_ms=self.clock.now_ms())
@@ -455,6 +463,19 @@ class Service:
             .order_by(sm.received_ms)
         ):
             dedup.remember(row.device_id, row.msg_id, row.received_ms, row.point_us)
+        dl = schema.dead_letters.c
+        unread.restore(
+            conn.execute(
+                sa.select(dl.product)
+                .distinct()
+                .where(
+                    dl.received_ms >= unread.day_start_ms(now),
+                    dl.reason.like("unmapped:%"),
+                    dl.product.is_not(None),
+                )
+            ).scalars(),
+            now_ms=now,
+        )
         return Dispatcher.load_pending(conn)
 
     # ---- periodic work ----------------------------------------------------------------

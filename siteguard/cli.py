@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_report(sub)
     _add_simulate(sub)
+    _add_adapters(sub)
 
     demo = sub.add_parser("demo", help="everything embedded, with simulated buildings")
     demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
@@ -95,6 +96,47 @@ def _add_report(sub: Any) -> None:
     monthly.add_argument("--format", choices=("json", "csv", "html"), default="html")
     monthly.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     monthly.set_defaults(handler=_cmd_report)
+
+
+def _add_adapters(sub: Any) -> None:
+    adapters = sub.add_parser("adapters", help="vendor formats and product models")
+    adapters_sub = adapters.add_subparsers(title="adapters commands")
+    trial = adapters_sub.add_parser(
+        "try", help="what a payload decodes to (events, rejections), without a broker"
+    )
+    trial.add_argument("--adapter", required=True, help="ctwing, onenet, iotda, aliyun, ...")
+    trial.add_argument("--model", type=Path, help="a product model file to read it with")
+    trial.add_argument("--models-dir", type=Path, help="a site's product models as well")
+    trial.add_argument("--device-type", choices=("smoke", "gas", "ebike"))
+    trial.add_argument("--topic", help="the MQTT topic it came on (default: the adapter's)")
+    trial.add_argument("payload", help="the payload: JSON text, @FILE, or - for stdin")
+    trial.set_defaults(handler=_cmd_adapters_try)
+
+
+def _cmd_adapters_try(args: argparse.Namespace) -> int:
+    from adapters.models import ModelError
+    from adapters.tryout import try_payload
+
+    if args.payload == "-":
+        payload = sys.stdin.buffer.read()
+    elif args.payload.startswith("@"):
+        payload = Path(args.payload[1:]).read_bytes()
+    else:
+        payload = args.payload.encode()
+    try:
+        lines = try_payload(
+            adapter=args.adapter,
+            payload=payload,
+            model_file=args.model,
+            models_dir=args.models_dir,
+            device_type=args.device_type,
+            topic=args.topic,
+        )
+    except ModelError as exc:
+        print(f"siteguard: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 1 if lines and lines[-1].startswith("error:") else 0
 
 
 def _add_simulate(sub: Any) -> None:
@@ -163,6 +205,14 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
         problems.append("mqtt.url: required for `siteguard run` (mqtt://host:port)")
     if settings.influx.url and settings.influx.api == "v2" and not settings.influx.org:
         problems.append("influx.org: required for influx.api = 'v2'")
+    from adapters.models import ModelError, ModelLibrary
+
+    try:
+        models = ModelLibrary.load(settings.adapters.models_dir)
+    except ModelError as exc:
+        problems.append(f"adapters.models_dir: {exc}")
+    else:
+        print(f"product models: {', '.join(models.ids())}")
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     print(f"configuration OK{f' ({args.config})' if args.config else ''}")

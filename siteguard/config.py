@@ -397,9 +397,10 @@ class Route(Section):
     """Which notifications go to which channels. Every condition given must hold."""
 
     channels: list[str] = Field(min_length=1, description="channel names")
-    subjects: list[Literal["alarm", "ticket", "report"]] = Field(
+    subjects: list[Literal["alarm", "ticket", "report", "notice"]] = Field(
         default=["alarm", "ticket"],
-        description="alarms, tickets, scheduled reports (not sent unless a route names them)",
+        description="alarms, tickets, scheduled reports and administrator notices (these two "
+        "not sent unless a route names them)",
     )
     kinds: list[str] | None = Field(
         default=None, description="alarm kinds or ticket categories; none: all"
@@ -489,6 +490,11 @@ class AdaptersConfig(Section):
     """Vendor formats (docs/adapters.md). MQTT topics {prefix}/vendor/<adapter>/# are always
     decoded; HTTP push to an adapter is refused until its secret (or OneNET token) is set."""
 
+    models_dir: Path | None = Field(
+        default=None,
+        description="a site's own product models (*.toml, *.json; docs/adapters.md), read at "
+        "start; one with the id of a built-in model replaces it",
+    )
     ctwing: PushConfig = PushConfig()
     onenet: OnenetConfig = OnenetConfig()
     iotda: PushConfig = PushConfig()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from api.auth import Admin, Context, CurrentPrincipal
 from api.context import ApiContext
 from api.routers.common import PagingParams, fetch_page, not_found, scoped, unavailable
-from api.schemas import Device, DeviceDetail, Page, Reading
+from api.schemas import Device, DeviceDetail, Page, Reading, Unread
 from gateway.commands import StoreUnavailable
 from gateway.store import schema
 from gateway.store.registry_rows import DeviceFields, RegistryError, check_id
@@ -20,6 +20,7 @@ from siteguard.timefmt import rfc3339
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
 _RECENT_READINGS = 200
+_UNREAD_WINDOW_MS = 7 * 86_400_000
 
 
 def _with_alarm_count() -> sa.Select[Any]:
@@ -77,6 +78,31 @@ def list_devices(
     return Page[Device](items=[Device(**_device(row, ctx)) for row in rows], total=total)
 
 
+def _unread(conn: sa.Connection, device_id: str, now_ms: int) -> Unread | None:
+    dl = schema.dead_letters.c
+    recent = sa.and_(
+        dl.device_id == device_id,
+        dl.reason.like("unmapped:%"),
+        dl.received_ms >= now_ms - _UNREAD_WINDOW_MS,
+    )
+    latest = conn.execute(
+        sa.select(dl.reason, dl.detail, dl.product, dl.received_ms)
+        .where(recent)
+        .order_by(dl.received_ms.desc())
+        .limit(1)
+    ).one_or_none()
+    if latest is None:
+        return None
+    count = conn.execute(sa.select(sa.func.count()).where(recent)).scalar_one()
+    return Unread(
+        reason=latest.reason,
+        detail=latest.detail,
+        product=latest.product,
+        last_at=rfc3339(latest.received_ms) or "",
+        count_7d=count,
+    )
+
+
 @router.get("/{device_id}", response_model=DeviceDetail)
 def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDetail:
     d, r = schema.devices, schema.device_readings
@@ -90,11 +116,14 @@ def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDet
             .order_by(r.c.at_ms.desc())
             .limit(_RECENT_READINGS)
         ).all()
+        unread = _unread(conn, device_id, ctx.clock.now_ms())
     return DeviceDetail(
         **_device(row, ctx),
         imei=row.imei,
         dev_eui=row.dev_eui,
         platform_id=row.platform_id,
+        model=row.model,
+        unread=unread,
         readings=[
             Reading(at=rfc3339(x.at_ms) or "", **msgspec.json.decode(x.data)) for x in readings
         ],

@@ -470,6 +470,14 @@ async function showDevice(id) {
       ["device.battery", d.battery_pct == null ? null : `${d.battery_pct}%`],
       ["device.signal", d.rssi == null ? null : `${d.rssi} dBm`],
     ]),
+    ...(d.unread
+      ? [el("p", { class: "unread", role: "note" },
+          t("device.unread", {
+            fields: d.unread.reason.replace(/^unmapped:/, ""),
+            count: d.unread.count_7d,
+            last: localTime(d.unread.last_at),
+          }))]
+      : []),
     el("h3", {}, t("device.readings")),
     d.readings.length ? chart(d.readings) : el("p", { class: "muted" }, t("device.no_readings")),
   );

@@ -22,6 +22,17 @@ class ReportNotice(msgspec.Struct, frozen=True, kw_only=True):
     warnings: int = 0
 
 
+class AdminNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """Something the administrator should do: a product sends fields no product model
+    reads (kind ``unmapped``), said once per product per day."""
+
+    kind: str
+    product: str
+    fields: tuple[str, ...]
+    device_id: str | None = None
+    count: int = 1  # messages with unread fields from the product today, so far
+
+
 class Notification(msgspec.Struct, frozen=True, kw_only=True):
     """What one notification says: an alarm's change, a ticket's (opened by hand,
     escalated). Stored whole in the outbox, so a restart delivers exactly this."""
@@ -32,6 +43,7 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     alarm: Alarm | None = None
     ticket: Ticket | None = None
     report: ReportNotice | None = None
+    notice: AdminNotice | None = None
     # A digest: minor notices merged by the dispatcher for a rate-limited channel. Made at
     # send time, never stored (the outbox keeps each of them).
     digest: tuple[Notification, ...] = ()
@@ -42,6 +54,8 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
             return "digest"
         if self.alarm is not None:
             return "alarm"
+        if self.notice is not None:
+            return "notice"
         return "ticket" if self.ticket is not None else "report"
 
     @property
@@ -63,6 +77,8 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
         """Alarm kind, ticket category, or report kind: what routes filter on."""
         if self.digest:
             return "digest"
+        if self.notice is not None:
+            return self.notice.kind
         if self.alarm is not None:
             return self.alarm.kind
         if self.ticket is not None:

@@ -22,6 +22,12 @@ class LogNotifier:
         alarm, ticket = notification.alarm, notification.ticket
         if notification.digest:
             log.info("DIGEST %d notices: %s", len(notification.digest), notification.id)
+        elif notification.notice is not None:
+            notice = notification.notice
+            log.warning(
+                "NOTICE %s: product %s sends fields SiteGuard does not read: %s (device %s)",
+                notice.kind, notice.product, ",".join(notice.fields), notice.device_id,
+            )  # fmt: skip
         elif alarm is not None:
             level = logging.WARNING if alarm.severity == "critical" else logging.INFO
             log.log(

@@ -62,6 +62,8 @@ DIGEST_LINES = 30
 
 
 def _label(n: Notification) -> str:
+    if n.notice is not None:
+        return "系统提示"
     if n.alarm is not None:
         return KIND.get(n.alarm.kind, n.alarm.kind)
     if n.ticket is not None:
@@ -70,6 +72,8 @@ def _label(n: Notification) -> str:
 
 
 def title(n: Notification, describe: Describe | None = None) -> str:
+    if n.notice is not None:
+        return f"【系统提示】产品 {n.notice.product} 上报了系统未解析的字段"
     if n.digest:
         counts: dict[str, int] = {}
         for part in n.digest:
@@ -91,6 +95,14 @@ def title(n: Notification, describe: Describe | None = None) -> str:
 
 def lines(n: Notification, describe: Describe | None = None) -> list[str]:
     """The body, one fact per line."""
+    if n.notice is not None:
+        notice = n.notice
+        return [
+            f"未解析字段：{'、'.join(notice.fields[:20])}",
+            f"设备：{notice.device_id or '-'}",
+            f"今日此类消息：{notice.count} 条（原始数据见“死信”列表）",
+            "请为该产品编写或补充型号文件（docs/adapters.md），报警才不会因字段不明而漏报。",
+        ]
     if n.digest:
         out = [
             f"{local_time(part.created_ms)} {title(part, describe)}"

@@ -32,6 +32,8 @@ def body(n: Notification, describe: text.Describe | None) -> dict[str, Any]:
         out["ticket"] = ticket_object(n.ticket, [])
     if n.report is not None:
         out["report"] = msgspec.to_builtins(n.report)
+    if n.notice is not None:
+        out["notice"] = msgspec.to_builtins(n.notice)
     if n.digest:
         out["items"] = [body(part, describe) for part in n.digest]
     return out

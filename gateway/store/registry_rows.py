@@ -63,6 +63,17 @@ class DeviceFields(BaseModel):
         | None
     ) = None
     vendor: Text | None = None
+    model: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=64),
+            Field(
+                description="its product model (adapters/models): a model id such as "
+                "lian-smoke-nb, or the vendor's model name a model file lists"
+            ),
+        ]
+        | None
+    ) = None
 
     @field_validator("dev_eui")
     @classmethod

@@ -70,6 +70,7 @@ class DeadLetterRow(Row):
     device_id: str | None
     building_id: str | None
     payload: bytes
+    product: str | None = None
 
 
 class PendingRow(Row):

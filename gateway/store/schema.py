@@ -52,6 +52,8 @@ devices = sa.Table(
     # OneNET dev_id, Aliyun deviceName), for pushes that name it only so.
     sa.Column("platform_id", sa.String(128), unique=True),
     sa.Column("vendor", sa.String(64)),
+    # Its product model (adapters/models): which file reads what it sends.
+    sa.Column("model", sa.String(64)),
     sa.Column("auto", sa.Boolean, nullable=False, default=False),
     sa.Column("first_seen_ms", Ms),
     sa.Column("last_seen_ms", Ms),
@@ -119,6 +121,9 @@ dead_letters = sa.Table(
     sa.Column("device_id", Id),
     sa.Column("building_id", Id),
     sa.Column("payload", sa.LargeBinary, nullable=False),
+    # The platform product ("ctwing:15017088") or product model it came through, for what
+    # is counted and noticed by product (unmapped fields).
+    sa.Column("product", sa.String(128), index=True),
 )
 
 # Vendor messages from devices the registry does not know, held until the device is

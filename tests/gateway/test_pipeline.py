@@ -40,6 +40,7 @@ from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
+from gateway.unread import UnreadFields
 from siteguard.clock import FakeClock
 from siteguard.config import (
     AlertingConfig,
@@ -139,6 +140,7 @@ class Rig:
                 ids=IdFactory(),
                 ingest=IngestConfig(),
                 devices=DevicesConfig(),
+                unread=UnreadFields(metrics=metrics, ids=IdFactory(), timezone="Asia/Shanghai"),
             ),
             collector=collector,
             engine=self.rules,
