@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
+from adapters.base import Decoded, DeviceDirectory, IdentifierKind, RawMessage, Rejection
 from adapters.platform import PlatformAdapter
 from adapters.vendor import EventBuilder, reject, resolve, text
 
 
 class AliyunAdapter(PlatformAdapter):
     name = "aliyun"
+    kinds: frozenset[IdentifierKind] = frozenset({"imei", "platform_id"})
 
     def decode_object(
         self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
@@ -55,7 +56,12 @@ class AliyunAdapter(PlatformAdapter):
         products = [text(raw.get("productKey"))]
         device_type, summary = self._models.describe(products, values)
         device = resolve(
-            directory, identifiers, adapter=self.name, device_type=device_type, summary=summary
+            directory,
+            identifiers,
+            adapter=self.name,
+            kinds=self.kinds,
+            device_type=device_type,
+            summary=summary,
         )
         if isinstance(device, Rejection):
             return device
@@ -78,7 +84,12 @@ class AliyunAdapter(PlatformAdapter):
         if status not in ("online", "offline"):
             return reject(self.name, "bad_value:status", f"status {status!r}")
         device = resolve(
-            directory, identifiers, adapter=self.name, device_type=None, summary="online/offline"
+            directory,
+            identifiers,
+            adapter=self.name,
+            kinds=self.kinds,
+            device_type=None,
+            summary="online/offline",
         )
         if isinstance(device, Rejection):
             return device

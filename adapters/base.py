@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import msgspec
 
@@ -54,12 +54,21 @@ class DeviceRef(msgspec.Struct, frozen=True, kw_only=True):
     model: str | None = None
 
 
+IdentifierKind = Literal["imei", "dev_eui", "platform_id", "device_id"]
+
+
 class DeviceDirectory(Protocol):
     """What vendor adapters may ask of the gateway: the registered device behind an IMEI,
     DevEUI, platform id or device id, and whether an alarm of a kind is active on a device
     (a vendor's "normal" status code is a clear only after an alarm or a fault)."""
 
-    def by_identifier(self, identifier: str) -> DeviceRef | None: ...
+    def by_identifier(
+        self, identifier: str, *, kinds: frozenset[IdentifierKind]
+    ) -> DeviceRef | None:
+        """The device whose identifier of one of these ``kinds`` is ``identifier``: an
+        adapter finds only the devices its platform can name (a CTWing push cannot name a
+        LoRaWAN DevEUI, nor any device by our own id)."""
+        ...
 
     def alarm_active(self, kind: str, device_id: str) -> bool: ...
 
@@ -95,6 +104,22 @@ class SignedPush(Protocol):
 
     def verify_push(self, request: PushRequest) -> str | None:
         """None when the platform's signature holds, else why not."""
+        ...
+
+
+class PushFreshness(msgspec.Struct, frozen=True, kw_only=True):
+    """What a push's signature covers that tells a fresh push from a replayed one."""
+
+    nonce: str | None = None  # single-use, as the platform's signature covers it
+    sent_ms: int | None = None  # when it was sent, as the signature covers it
+
+
+@runtime_checkable
+class FreshPush(Protocol):
+    """An adapter whose platform signs a nonce or a send time with its pushes."""
+
+    def freshness(self, request: PushRequest) -> PushFreshness:
+        """Read after ``verify_push`` accepted the request."""
         ...
 
 

@@ -29,7 +29,7 @@ import base64
 import binascii
 from typing import Any, Final
 
-from adapters.base import Decoded, DeviceDirectory, DeviceRef, RawMessage, Rejection
+from adapters.base import Decoded, DeviceDirectory, DeviceRef, IdentifierKind, RawMessage, Rejection
 from adapters.platform import PlatformAdapter
 from adapters.vendor import EventBuilder, integer, json_object, reject, resolve, text
 
@@ -39,6 +39,7 @@ _KINDS: Final = ("dataReport", "eventReport", "deviceOnlineOfflineReport")
 
 class CtwingAdapter(PlatformAdapter):
     name = "ctwing"
+    kinds: frozenset[IdentifierKind] = frozenset({"imei", "platform_id"})
 
     def decode_object(
         self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
@@ -63,6 +64,7 @@ class CtwingAdapter(PlatformAdapter):
             directory,
             [*_identifiers(raw), text(named.get("IMEI"))],
             adapter=self.name,
+            kinds=self.kinds,
             device_type=device_type,
             summary=summary if kind != "deviceOnlineOfflineReport" else "online/offline",
         )

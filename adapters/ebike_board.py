@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
+from adapters.base import Decoded, DeviceDirectory, IdentifierKind, RawMessage, Rejection
 from adapters.vendor import (
     EventBuilder,
     JsonAdapter,
@@ -58,6 +58,7 @@ _SUSPECTED_CONFIDENCE: Final = 0.5
 
 class EbikeBoardAdapter(JsonAdapter):
     name = "ebike_board"
+    kinds: frozenset[IdentifierKind] = frozenset({"device_id", "platform_id"})
 
     def decode_object(
         self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
@@ -76,6 +77,8 @@ class EbikeBoardAdapter(JsonAdapter):
             directory,
             [text(raw.get("deviceId")), text(raw.get("deviceSn")), text(raw.get("device_id"))],
             adapter=self.name,
+            kinds=self.kinds,
+            only_type="ebike",  # a box's secret names blockers, never a smoke alarm
             device_type="ebike",
             summary=str(data.get("description") or event_type)[:64],
         )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
+from adapters.base import Decoded, DeviceDirectory, IdentifierKind, RawMessage, Rejection
 from adapters.events import Event
 from adapters.platform import PlatformAdapter
 from adapters.vendor import EventBuilder, collapse, json_object, reject, resolve, text
@@ -30,6 +30,7 @@ from adapters.vendor import EventBuilder, collapse, json_object, reject, resolve
 
 class IotdaAdapter(PlatformAdapter):
     name = "iotda"
+    kinds: frozenset[IdentifierKind] = frozenset({"imei", "platform_id"})
 
     def decode_object(
         self, raw: dict[str, Any], message: RawMessage, directory: DeviceDirectory
@@ -104,6 +105,7 @@ class IotdaAdapter(PlatformAdapter):
             directory,
             [text(header.get("node_id")), text(header.get("device_id"))],
             adapter=self.name,
+            kinds=self.kinds,
             device_type=device_type,
             summary=summary,
         )
@@ -127,6 +129,7 @@ class IotdaAdapter(PlatformAdapter):
             directory,
             [text(header.get("node_id")), text(header.get("device_id"))],
             adapter=self.name,
+            kinds=self.kinds,
             device_type=None,
             summary="online/offline",
         )

@@ -22,7 +22,7 @@ import base64
 import binascii
 from typing import Any, Final
 
-from adapters.base import Decoded, DeviceDirectory, RawMessage, Rejection
+from adapters.base import Decoded, DeviceDirectory, IdentifierKind, RawMessage, Rejection
 from adapters.frames import DECODERS, milesight_gs524n
 from adapters.models import ModelLibrary
 from adapters.platform import PlatformAdapter
@@ -34,6 +34,7 @@ _ENVELOPE: Final = frozenset({"deveui", "dev_eui", "deviceeui", "devEUI", "time"
 
 class MilesightAdapter(PlatformAdapter):
     name = "milesight"
+    kinds: frozenset[IdentifierKind] = frozenset({"dev_eui"})
 
     def __init__(
         self, *, max_payload_bytes: int, models: ModelLibrary, topic_prefix: str = "siteguard/v1"
@@ -57,7 +58,12 @@ class MilesightAdapter(PlatformAdapter):
             values = looked if isinstance(looked, dict) else {}
         device_type, summary = (shaped or self._models.model([], None, values)).describe(values)
         device = resolve(
-            directory, [dev_eui], adapter=self.name, device_type=device_type, summary=summary
+            directory,
+            [dev_eui],
+            adapter=self.name,
+            kinds=self.kinds,
+            device_type=device_type,
+            summary=summary,
         )
         if isinstance(device, Rejection):
             return device

@@ -28,6 +28,8 @@ from adapters.base import (
     Decoded,
     DeviceDirectory,
     DeviceRef,
+    IdentifierKind,
+    PushFreshness,
     PushRequest,
     RawMessage,
     Rejection,
@@ -67,11 +69,13 @@ def _same(expected: str, given: str) -> bool:
     """Compares signatures as OneNET sends them: in a query ``+`` may arrive as a space, and
     some of its SDKs use URL-safe base64 without padding."""
     given = given.strip().replace(" ", "+").replace("-", "+").replace("_", "/").rstrip("=")
-    return hmac.compare_digest(expected.rstrip("="), given)
+    # Bytes: compare_digest refuses non-ASCII text (a forged signature is not an error).
+    return hmac.compare_digest(expected.rstrip("=").encode(), given.encode())
 
 
 class OnenetAdapter:
     name = "onenet"
+    kinds: frozenset[IdentifierKind] = frozenset({"imei", "platform_id"})
 
     def __init__(
         self, *, max_payload_bytes: int, models: ModelLibrary, token: str | None = None
@@ -99,6 +103,28 @@ class OnenetAdapter:
         if _same(signature(self._token, envelope.nonce, signed), given):
             return None
         return "msg_signature does not match the configured token"
+
+    def freshness(self, request: PushRequest) -> PushFreshness:
+        """The signed nonce and, in the classic format, the newest ``at`` of the signed
+        messages (the platform's time of the data: a retry carries the same one, so a push
+        older than the replay window is a replay). OneNET Studio's ``time`` lies outside
+        the signature and is not used."""
+        try:
+            envelope = _envelope.decode(request.body)
+        except DECODE_ERRORS:
+            return PushFreshness()
+        sent = None
+        raw = bytes(envelope.msg)
+        if raw[:1] in (b"{", b"["):
+            try:
+                msg = _json.decode(raw)
+            except DECODE_ERRORS:
+                msg = None
+            items = msg if isinstance(msg, list) else [msg]
+            times = [integer(i.get("at")) for i in items if isinstance(i, dict)]
+            known = [t for t in times if t is not None]
+            sent = max(known) if known else None
+        return PushFreshness(nonce=envelope.nonce, sent_ms=sent)
 
     def handshake(self, query: Mapping[str, str]) -> str | None:
         msg, nonce, given = query.get("msg"), query.get("nonce"), query.get("signature")
@@ -161,6 +187,7 @@ class OnenetAdapter:
             directory,
             [text(item.get("imei")), text(item.get("dev_id")), text(item.get("dev_name"))],
             adapter=self.name,
+            kinds=self.kinds,
             device_type=device_type,
             summary=summary if kind == 1 else "online/offline",
         )
@@ -203,6 +230,7 @@ class OnenetAdapter:
             directory,
             [text(item.get("imei")), text(item.get("deviceName")), text(item.get("deviceId"))],
             adapter=self.name,
+            kinds=self.kinds,
             device_type=device_type,
             summary=summary if kind == "notify" else "online/offline",
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 
-from adapters.base import DeviceRef, RawMessage, Rejection
+from adapters.base import DeviceRef, IdentifierKind, RawMessage, Rejection
 from adapters.events import Event
 from adapters.models import ModelLibrary, parse
 from adapters.registry import default_registry
@@ -28,7 +28,9 @@ class TryDirectory:
         self._device_type = device_type
         self._model = model
 
-    def by_identifier(self, identifier: str) -> DeviceRef | None:
+    def by_identifier(
+        self, identifier: str, *, kinds: frozenset[IdentifierKind]
+    ) -> DeviceRef | None:
         return DeviceRef(
             device_id=identifier,
             building_id="try",
@@ -41,7 +43,9 @@ class TryDirectory:
 
 
 class _Nobody:
-    def by_identifier(self, identifier: str) -> DeviceRef | None:
+    def by_identifier(
+        self, identifier: str, *, kinds: frozenset[IdentifierKind]
+    ) -> DeviceRef | None:
         return None
 
     def alarm_active(self, kind: str, device_id: str) -> bool:

@@ -21,6 +21,7 @@ from adapters.base import (
     Decoded,
     DeviceDirectory,
     DeviceRef,
+    IdentifierKind,
     RawMessage,
     Rejection,
 )
@@ -187,15 +188,19 @@ def resolve(
     identifiers: list[str | None],
     *,
     adapter: str,
+    kinds: frozenset[IdentifierKind],
     device_type: str | None,
     summary: str | None,
+    only_type: str | None = None,
 ) -> DeviceRef | Rejection:
-    """The registered device behind the first identifier that names one; otherwise a
-    pending rejection under the first identifier given (or a plain one without any)."""
+    """The registered device behind the first identifier that names one through the
+    identifier ``kinds`` this adapter's platform assigns (and, with ``only_type``, of that
+    type); otherwise a pending rejection under the first identifier given (or a plain one
+    without any)."""
     known = [normalize_identifier(i) for i in identifiers if i]
     for identifier in known:
-        ref = directory.by_identifier(identifier)
-        if ref is not None:
+        ref = directory.by_identifier(identifier, kinds=kinds)
+        if ref is not None and (only_type is None or ref.device_type == only_type):
             return ref
     if not known:
         return Rejection(

@@ -142,6 +142,13 @@ def move(
         )
     if role not in allowed:
         raise TicketForbidden(f"a {role} token cannot move a ticket from {ticket.status} to {to}")
+    if responsible is not None and (role not in ("admin", "duty") or to != "assigned"):
+        # Whoever is responsible also gets the escalations and the export: only the street's
+        # own staff hand a ticket to someone, and only when assigning it.
+        raise TicketForbidden(
+            f"responsible: only an admin or duty token sets it, when moving to assigned "
+            f"(this is a {role} token moving to {to})"
+        )
     if to == "closed" and not (note and note.strip()):
         raise TicketInvalid(
             "note: closing a ticket (销号) needs a note saying how it was rectified"

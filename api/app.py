@@ -7,8 +7,10 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.context import ApiContext
+from api.limits import BodyLimit, HttpLimits, SecurityHeaders
 from api.routers import (
     alarms,
+    audit,
     buildings,
     dead_letters,
     devices,
@@ -25,11 +27,16 @@ from api.routers import (
 from siteguard import __version__
 
 
-def create_app(*, context: ApiContext) -> FastAPI:
+def create_app(*, context: ApiContext, limits: HttpLimits | None = None) -> FastAPI:
+    limits = limits or HttpLimits()
+    docs = limits.docs
     app = FastAPI(
         title="SiteGuard",
         version=__version__,
         description="Building-safety IoT gateway: devices, alarms, hazard tickets, reports.",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.context = context
     errors.install(app)
@@ -39,6 +46,7 @@ def create_app(*, context: ApiContext) -> FastAPI:
     app.include_router(alarms.router)
     app.include_router(tickets.router)
     app.include_router(tokens.router)
+    app.include_router(audit.router)
     app.include_router(dead_letters.router)
     app.include_router(pending.router)
     app.include_router(ingest.router)
@@ -47,4 +55,9 @@ def create_app(*, context: ApiContext) -> FastAPI:
     app.include_router(me.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(web.WEB)), name="static")
+    # Outermost first: the headers go on every answer, the 413 included.
+    app.add_middleware(
+        BodyLimit, max_body_bytes=limits.max_body_bytes, ingest_max_bytes=limits.ingest_max_bytes
+    )
+    app.add_middleware(SecurityHeaders)
     return app

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 import msgspec
@@ -21,6 +21,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.context import ApiContext
+from gateway.audit import Actor
 from gateway.store import schema
 
 Role = Literal["admin", "duty", "manager"]
@@ -35,6 +36,13 @@ class Principal:
     name: str
     role: Role
     buildings: frozenset[str] | None = None  # None: every building
+    token_id: str | None = None  # None: the configured admin token
+    digest: str = ""  # of the token it signed in with: to check it again (a long stream)
+    address: str | None = None  # the client's, for the audit log
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(name=self.name, role=self.role, token_id=self.token_id, address=self.address)
 
     def sees(self, building_id: str) -> bool:
         return self.buildings is None or building_id in self.buildings
@@ -57,36 +65,55 @@ def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    ctx = context(request)
+    address = request.client.host if request.client else "?"
+    now = ctx.clock.now_ms()
+    wait = ctx.auth_failures.blocked_for_s(address, now)
+    if wait:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed sign-ins from this address; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    ctx = context(request)
     digest = token_digest(credentials.credentials)
     if ctx.admin_token and hmac.compare_digest(digest, token_digest(ctx.admin_token)):
-        return Principal(name="admin (config)", role="admin")
-    found = lookup(ctx, digest)
+        return Principal(name="admin (config)", role="admin", digest=digest, address=address)
+    found = lookup(ctx, digest, now_ms=now)
     if found is None:
+        ctx.auth_failures.failed(address, now)
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "invalid token", headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid token (unknown, revoked or expired)",
+            headers={"WWW-Authenticate": "Bearer"},
         )
-    return found
+    if found.token_id is not None:
+        ctx.token_usage.used(found.token_id, now)
+    return replace(found, address=address)
 
 
-def lookup(ctx: ApiContext, digest: str) -> Principal | None:
+def lookup(ctx: ApiContext, digest: str, *, now_ms: int) -> Principal | None:
+    """The token's holder, if it is known, not revoked and not expired."""
+    if ctx.admin_token and hmac.compare_digest(digest, token_digest(ctx.admin_token)):
+        return Principal(name="admin (config)", role="admin", digest=digest)
     t = schema.tokens
     with ctx.engine.connect() as conn:
         row = conn.execute(
-            sa.select(t.c.name, t.c.role, t.c.buildings).where(
+            sa.select(t.c.id, t.c.name, t.c.role, t.c.buildings, t.c.expires_ms).where(
                 t.c.token_hash == digest, t.c.revoked_ms.is_(None)
             )
         ).one_or_none()
-    if row is None:
+    if row is None or (row.expires_ms is not None and row.expires_ms <= now_ms):
         return None
     buildings = None if row.buildings is None else frozenset(_buildings.decode(row.buildings))
-    return Principal(name=row.name, role=row.role, buildings=buildings)
+    return Principal(
+        name=row.name, role=row.role, buildings=buildings, token_id=row.id, digest=digest
+    )
 
 
 def require(*roles: Role) -> Callable[[Principal], Principal]:

@@ -11,11 +11,14 @@ from sqlalchemy.engine import Connection, Engine
 from adapters.base import PushRequest
 from alerting.model import Alarm
 from alerting.tickets import Role
+from api.sessions import AuthFailures, TokenUsage
+from gateway.audit import Actor
 from gateway.http_ingest import PushResult
 from gateway.hub import EventHub
 from gateway.store.registry_rows import BuildingFields, DeviceFields
 from reports.report import Settings as ReportSettings
 from siteguard.clock import Clock
+from siteguard.ids import IdFactory
 
 T = TypeVar("T")
 
@@ -24,14 +27,14 @@ class AlarmOperations(Protocol):
     """Operators' changes to alarms; carried out by the gateway's single writer."""
 
     async def acknowledge(
-        self, alarm_id: str, *, verdict: str, note: str | None, by: str
+        self, alarm_id: str, *, verdict: str, note: str | None, by: Actor
     ) -> Alarm: ...
 
-    async def clear(self, alarm_id: str, *, note: str | None, by: str) -> Alarm: ...
+    async def clear(self, alarm_id: str, *, note: str | None, by: Actor) -> Alarm: ...
 
 
 class TicketOperations(Protocol):
-    async def create(self, *, by: str, **fields: Any) -> dict[str, Any]: ...
+    async def create(self, *, by: Actor, **fields: Any) -> dict[str, Any]: ...
 
     async def transition(
         self,
@@ -41,15 +44,17 @@ class TicketOperations(Protocol):
         note: str | None,
         responsible: str | None,
         role: Role,
-        by: str,
+        by: Actor,
         buildings: frozenset[str] | None,
     ) -> dict[str, Any]: ...
 
 
 class RegistryOperations(Protocol):
-    async def put_building(self, building_id: str, fields: BuildingFields) -> bool: ...
+    async def put_building(
+        self, building_id: str, fields: BuildingFields, *, by: Actor
+    ) -> bool: ...
 
-    async def put_device(self, device_id: str, fields: DeviceFields) -> bool: ...
+    async def put_device(self, device_id: str, fields: DeviceFields, *, by: Actor) -> bool: ...
 
 
 class PushIngest(Protocol):
@@ -100,3 +105,7 @@ class ApiContext:
     report_settings: ReportSettings = field(default_factory=ReportSettings)
     # device id -> its live status, read over the database's copy (None: not known here)
     live_status: Callable[[str], LiveStatus | None] = _no_live_status
+    auth_failures: AuthFailures = field(default_factory=lambda: AuthFailures(per_minute=20))
+    token_usage: TokenUsage = field(default_factory=TokenUsage)
+    ids: IdFactory = field(default_factory=IdFactory)  # used on the event loop only
+    max_streams: int = 200  # event streams open at once (each holds a queue on the loop)

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from gateway.commands import StoreUnavailable
 from gateway.store.db import UNAVAILABLE
 
 
@@ -22,12 +23,16 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    # Never the driver's text: it can name the host, the user and the query.
     return JSONResponse(
-        {"detail": "the database is unavailable; try again shortly"}, status_code=503
+        {"detail": "the database is unavailable; try again shortly"},
+        status_code=503,
+        headers={"Retry-After": "5"},
     )
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StoreUnavailable, _database_down)
     for error in UNAVAILABLE:
         app.add_exception_handler(error, _database_down)

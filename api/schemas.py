@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.store.registry_rows import ID_PATTERN
+from siteguard.text import Note, line
+
 T = TypeVar("T")
+BuildingId = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -98,20 +102,25 @@ class AlarmOut(BaseModel):
 class AckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     verdict: Literal["real", "false_alarm", "test"]
-    note: str | None = Field(default=None, max_length=2000)
+    note: Note | None = None
 
 
 class ClearRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=2000)
+    note: Note | None = None
 
 
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=128, description="who or what holds it")
+    name: Annotated[str, *line(128), Field(min_length=1, description="who or what holds it")]
     role: Literal["admin", "duty", "manager"]
-    buildings: list[str] | None = Field(
-        default=None, description="managers only: the buildings in scope (empty: none)"
+    buildings: list[BuildingId] | None = Field(
+        default=None,
+        max_length=10_000,
+        description="managers only: the buildings in scope (empty: none)",
+    )
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="the token stops working after this; none: never"
     )
 
 
@@ -122,6 +131,10 @@ class TokenOut(BaseModel):
     buildings: list[str] | None
     created_at: str
     revoked_at: str | None = None
+    expires_at: str | None = None
+    last_used_at: str | None = Field(
+        default=None, description="to within a minute (written in batches)"
+    )
 
 
 class NewToken(TokenOut):
@@ -130,23 +143,32 @@ class NewToken(TokenOut):
 
 class TicketIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=300)
+    title: Annotated[str, *line(300), Field(min_length=1)]
     category: Literal["fire", "gas", "ebike", "device", "inspection"]
-    building_id: str
+    building_id: BuildingId
     severity: Literal["info", "warning", "critical"] = "warning"
-    responsible: str | None = Field(default=None, max_length=200)
-    due_at: str | None = Field(default=None, description="RFC 3339; default: by category")
-    venue_type: str | None = Field(default=None, description="九小场所 and others, see docs")
-    note: str | None = Field(default=None, max_length=2000)
+    responsible: Annotated[str, *line(200)] | None = None
+    due_at: str | None = Field(
+        default=None, max_length=64, description="RFC 3339; default: by category"
+    )
+    venue_type: str | None = Field(
+        default=None, max_length=32, description="九小场所 and others, see docs"
+    )
+    note: Note | None = None
 
 
 class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: Literal["open", "assigned", "rectifying", "review", "closed"]
-    note: str | None = Field(default=None, max_length=2000)
-    responsible: str | None = Field(
-        default=None, max_length=200, description="with to=assigned: who is to rectify"
-    )
+    note: Note | None = None
+    responsible: (
+        Annotated[
+            str,
+            *line(200),
+            Field(description="with to=assigned, by an admin or duty token: who is to rectify"),
+        ]
+        | None
+    ) = None
 
 
 class HistoryEntry(BaseModel):

@@ -109,6 +109,7 @@ async def latency(
         influx={"url": victoria.url, "api": "v2", "org": "bench", "bucket": "bench"},  # type: ignore[arg-type]
         api={"port": 0},  # type: ignore[arg-type]
         log={"level": "WARNING"},  # type: ignore[arg-type]
+        devices={"auto_register_max": 10**6},  # type: ignore[arg-type]  # registered from topics
     )
     service = Service(settings=settings)
     stop = asyncio.Event()
@@ -202,6 +203,7 @@ async def backlog(broker: Mosquitto, workdir: Path, n: int) -> dict[str, float]:
         database={"url": f"sqlite:///{workdir / 'backlog.db'}"},  # type: ignore[arg-type]
         api={"port": 0},  # type: ignore[arg-type]
         log={"level": "WARNING"},  # type: ignore[arg-type]
+        devices={"auto_register_max": 10**6},  # type: ignore[arg-type]  # registered from topics
     )
 
     async def started() -> tuple[Service, asyncio.Event, asyncio.Task[None]]:

@@ -119,7 +119,7 @@ def run_gateway(
         # Production defaults, not the quick settings of the tests; no per-building status
         # points, so that every point written is a message's.
         series={"flush_interval_s": 0.2, "status_every_s": 86400},
-        devices={"status_flush_s": 5.0, "readings_min_interval_s": 60},
+        devices={"status_flush_s": 5.0, "readings_min_interval_s": 60, "auto_register_max": 10**7},
         log={"level": "WARNING"},
     )
     gateway = Gateway(config, log_path=workdir / "gateway.log")

@@ -3,6 +3,7 @@ writer), registry rows on the store's thread."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -10,12 +11,19 @@ from sqlalchemy.engine import Connection
 
 from alerting.model import Alarm, AlarmNotFound
 from alerting.tickets import Role, Ticket, TicketEntry, TicketError, move
+from gateway.audit import Actor, audit_row, record_upsert
 from gateway.pending import PendingReleaser
 from gateway.pipeline import Pipeline
 from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.store.alarms import load_alarm
 from gateway.store.db import UNAVAILABLE
-from gateway.store.registry_rows import BuildingFields, DeviceFields, upsert_building, upsert_device
+from gateway.store.registry_rows import (
+    BuildingFields,
+    DeviceFields,
+    Upserted,
+    upsert_building,
+    upsert_device,
+)
 from gateway.store.tickets import histories, load_ticket, ticket_object
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
@@ -24,39 +32,67 @@ from siteguard.clock import Clock
 from siteguard.ids import IdFactory
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class AlarmCommands:
     """Acknowledge and clear, at the time of the pipeline's turn that carries them out."""
 
-    def __init__(self, *, pipeline: Pipeline, store: StoreWriter) -> None:
+    def __init__(self, *, pipeline: Pipeline, store: StoreWriter, ids: IdFactory) -> None:
         self._pipeline = pipeline
         self._store = store
+        self._ids = ids
 
-    async def acknowledge(self, alarm_id: str, *, verdict: str, note: str | None, by: str) -> Alarm:
+    async def acknowledge(
+        self, alarm_id: str, *, verdict: str, note: str | None, by: Actor
+    ) -> Alarm:
         async def command(turn: Turn) -> Alarm:
-            engine = turn.engine
-            target: Alarm | str = alarm_id
-            if engine.book.by_id(alarm_id) is None:
-                # Not active: a cleared alarm can still be acknowledged, with a verdict.
-                stored = await self._store.run_in_store(lambda conn: load_alarm(conn, alarm_id))
-                if stored is None:
-                    raise AlarmNotFound(f"alarm {alarm_id} not found")
-                target = stored
-            return engine.acknowledge(target, verdict=verdict, note=note, by=by, now=turn.now)
+            # Not active: a cleared alarm can still be acknowledged, with a verdict.
+            before = await self._current(turn, alarm_id)
+            in_book = turn.engine.book.by_id(alarm_id) is not None
+            after = turn.engine.acknowledge(
+                alarm_id if in_book else before,
+                verdict=verdict,
+                note=note,
+                by=by.name,
+                now=turn.now,
+            )
+            self._audit(turn, by, "alarm.acknowledge", before, after)
+            return after
 
         return await self._pipeline.execute(command)
 
-    async def clear(self, alarm_id: str, *, note: str | None, by: str) -> Alarm:
+    async def clear(self, alarm_id: str, *, note: str | None, by: Actor) -> Alarm:
         async def command(turn: Turn) -> Alarm:
-            engine = turn.engine
-            if engine.book.by_id(alarm_id) is None:
-                known = await self._store.run_in_store(lambda conn: load_alarm(conn, alarm_id))
-                if known is None:
-                    raise AlarmNotFound(f"alarm {alarm_id} not found")
-            return engine.clear(alarm_id, note=note, by=by, now=turn.now)
+            before = await self._current(turn, alarm_id)
+            after = turn.engine.clear(alarm_id, note=note, by=by.name, now=turn.now)
+            self._audit(turn, by, "alarm.clear", before, after)
+            return after
 
         return await self._pipeline.execute(command)
+
+    async def _current(self, turn: Turn, alarm_id: str) -> Alarm:
+        active = turn.engine.book.by_id(alarm_id)
+        if active is not None:
+            return active
+        stored = await _in_store(self._store, lambda conn: load_alarm(conn, alarm_id))
+        if stored is None:
+            raise AlarmNotFound(f"alarm {alarm_id} not found")
+        return stored
+
+    def _audit(self, turn: Turn, by: Actor, action: str, before: Alarm, after: Alarm) -> None:
+        turn.ws.audit.append(
+            audit_row(
+                entry_id=self._ids.new(turn.now),
+                at_ms=turn.now,
+                actor=by,
+                action=action,
+                target_kind="alarm",
+                target_id=after.id,
+                before=before,
+                after=after,
+            )
+        )
 
 
 class StoreUnavailable(Exception):
@@ -74,7 +110,9 @@ async def _in_store(store: StoreWriter, fn: Callable[[Connection], T]) -> T:
     try:
         return await store.run_in_store(fn)
     except UNAVAILABLE as exc:
-        raise StoreUnavailable(f"the database is unavailable: {exc.orig}") from exc
+        # The driver's text names hosts and users: it goes to the log, not to the client.
+        log.warning("database unavailable for a command: %s", exc.orig)
+        raise StoreUnavailable("the database is unavailable; try again shortly") from exc
 
 
 class TicketNotFound(TicketError):
@@ -99,9 +137,20 @@ class TicketCommands:
         self._ids = ids
         self._every = escalate_every_ms
 
-    async def create(self, *, by: str, **fields: Any) -> dict[str, Any]:
+    async def create(self, *, by: Actor, **fields: Any) -> dict[str, Any]:
         async def command(turn: Turn) -> dict[str, Any]:
-            ticket, history = self._desk.open_by_hand(turn, by=by, **fields)
+            ticket, history = self._desk.open_by_hand(turn, by=by.name, **fields)
+            turn.ws.audit.append(
+                audit_row(
+                    entry_id=self._ids.new(turn.now),
+                    at_ms=turn.now,
+                    actor=by,
+                    action="ticket.create",
+                    target_kind="ticket",
+                    target_id=ticket.id,
+                    after=ticket,
+                )
+            )
             return ticket_object(ticket, history)
 
         return await self._pipeline.execute(command)
@@ -114,7 +163,7 @@ class TicketCommands:
         note: str | None,
         responsible: str | None,
         role: Role,
-        by: str,
+        by: Actor,
         buildings: frozenset[str] | None,
     ) -> dict[str, Any]:
         async def command(turn: Turn) -> dict[str, Any]:
@@ -126,11 +175,23 @@ class TicketCommands:
                 ticket,
                 to,
                 role=role,
-                by=by,
+                by=by.name,
                 note=note,
                 now=turn.now,
                 entry_id=self._ids.new(turn.now),
                 responsible=responsible,
+            )
+            turn.ws.audit.append(
+                audit_row(
+                    entry_id=self._ids.new(turn.now),
+                    at_ms=turn.now,
+                    actor=by,
+                    action="ticket.move",
+                    target_kind="ticket",
+                    target_id=ticket.id,
+                    before=ticket,
+                    after=updated,
+                )
             )
             return self._desk.record(turn, updated, history, entry, new=False, notify=None)
 
@@ -159,18 +220,25 @@ class RegistryCommands:
         store: StoreWriter,
         registry: Registry,
         clock: Clock,
+        ids: IdFactory,
         pending: PendingReleaser | None = None,
     ) -> None:
         self._store = store
         self._registry = registry
         self._clock = clock
+        self._ids = ids
         self._pending = pending
 
-    async def put_building(self, building_id: str, fields: BuildingFields) -> bool:
+    async def put_building(self, building_id: str, fields: BuildingFields, *, by: Actor) -> bool:
         now = self._clock.now_ms()
-        created = await _in_store(
-            self._store, lambda conn: upsert_building(conn, building_id, fields, now)
-        )
+        entry_id = self._ids.new(now)
+
+        def put(conn: Connection) -> bool:
+            change = upsert_building(conn, building_id, fields, now)
+            self._audit(conn, entry_id, now, by, "building", building_id, change)
+            return change.created
+
+        created = await _in_store(self._store, put)
         self._registry.put_building(
             BuildingInfo(
                 building_id=building_id,
@@ -181,13 +249,18 @@ class RegistryCommands:
         )
         return created
 
-    async def put_device(self, device_id: str, fields: DeviceFields) -> bool:
+    async def put_device(self, device_id: str, fields: DeviceFields, *, by: Actor) -> bool:
         """Stores the device, applies it to ingest, and replays the vendor messages held
         for it (returning once they are durable)."""
         now = self._clock.now_ms()
-        created = await _in_store(
-            self._store, lambda conn: upsert_device(conn, device_id, fields, now)
-        )
+        entry_id = self._ids.new(now)
+
+        def put(conn: Connection) -> bool:
+            change = upsert_device(conn, device_id, fields, now)
+            self._audit(conn, entry_id, now, by, "device", device_id, change)
+            return change.created
+
+        created = await _in_store(self._store, put)
         info = DeviceInfo(
             device_id=device_id,
             device_type=fields.device_type,
@@ -202,3 +275,24 @@ class RegistryCommands:
         if self._pending is not None:
             await self._pending.release([device_id, *info.identifiers])
         return created
+
+    def _audit(
+        self,
+        conn: Connection,
+        entry_id: str,
+        now: int,
+        by: Actor,
+        kind: str,
+        target: str,
+        change: Upserted,
+    ) -> None:
+        record_upsert(
+            conn,
+            entry_id=entry_id,
+            at_ms=now,
+            actor=by,
+            kind=kind,
+            target_id=target,
+            before=change.before,
+            after=change.after,
+        )

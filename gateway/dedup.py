@@ -12,8 +12,12 @@ from collections import deque
 
 
 class Deduplicator:
-    def __init__(self, *, window_ms: int) -> None:
+    """Bounded by ``max_entries`` too: under a flood the oldest pairs are forgotten first
+    (the window shrinks rather than memory growing with the sender's rate)."""
+
+    def __init__(self, *, window_ms: int, max_entries: int = 1_000_000) -> None:
         self._window = window_ms
+        self._max = max_entries
         self._seen: dict[tuple[str, str], int] = {}  # -> point time (us) of the first copy
         self._order: deque[tuple[int, tuple[str, str]]] = deque()
 
@@ -30,6 +34,9 @@ class Deduplicator:
         if key not in self._seen:
             self._seen[key] = point_us
             self._order.append((received_ms, key))
+            if len(self._order) > self._max:
+                _, oldest = self._order.popleft()
+                self._seen.pop(oldest, None)
 
     def _expire(self, now_ms: int) -> None:
         horizon = now_ms - self._window

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.base import DeviceRef
+from adapters.base import DeviceRef, IdentifierKind
 from alerting.book import AlarmBook
 from alerting.model import identity
 from gateway.registry import Registry
@@ -15,8 +15,10 @@ class Directory:
         self._registry = registry
         self._book = book
 
-    def by_identifier(self, identifier: str) -> DeviceRef | None:
-        return self._registry.by_identifier(identifier)
+    def by_identifier(
+        self, identifier: str, *, kinds: frozenset[IdentifierKind]
+    ) -> DeviceRef | None:
+        return self._registry.by_identifier(identifier, kinds=kinds)
 
     def alarm_active(self, kind: str, device_id: str) -> bool:
         return self._book.get(identity(kind, "", device_id)) is not None

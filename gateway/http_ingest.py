@@ -13,19 +13,31 @@ is answered 503: the platform retries, and the copy is dropped as a duplicate by
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.base import PushHandshake, PushRequest, RawMessage, Rejection, SignedPush
+from adapters.base import (
+    FreshPush,
+    PushFreshness,
+    PushHandshake,
+    PushRequest,
+    RawMessage,
+    Rejection,
+    SignedPush,
+)
 from adapters.registry import AdapterRegistry
 from gateway.directory import Directory
+from gateway.intake import IntakeFull
+from gateway.replay import ReplayGuard
 from siteguard.clock import Clock
 from siteguard.config import AdaptersConfig, PushConfig
 
 Submit = Callable[..., "asyncio.Future[None] | None"]
+_CLOCK_SKEW_MS = 300_000  # a platform's clock ahead of ours by up to five minutes
 _MISSING_CREDENTIAL = (
     "no push secret: send 'Authorization: Bearer <secret>', an 'X-SiteGuard-Secret' header "
     "or '?secret='"
@@ -48,6 +60,9 @@ class PushResult(BaseModel):
     events: int = Field(description="canonical events it became")
     held: list[str] = Field(description="identifiers of unregistered devices, now pending")
     rejected: list[str] = Field(description="rejection reasons (kept as dead letters)")
+    duplicate: bool = Field(
+        default=False, description="already taken (a retry or a replay): nothing taken again"
+    )
 
 
 class HttpIngest:
@@ -62,6 +77,7 @@ class HttpIngest:
         topic_prefix: str,
         max_bytes: int,
         accept_timeout_s: float,
+        guard: ReplayGuard | None = None,
     ) -> None:
         self._adapters = adapters
         self._configs = configs
@@ -71,6 +87,7 @@ class HttpIngest:
         self._prefix = topic_prefix
         self.max_bytes = max_bytes
         self._timeout = accept_timeout_s
+        self._guard = guard or ReplayGuard()
 
     def _adapter(self, name: str) -> tuple[Any, PushConfig]:
         config = getattr(self._configs, name, None)
@@ -80,7 +97,9 @@ class HttpIngest:
             raise PushRefused(404, f"no adapter {name!r} takes HTTP pushes (known: {known})")
         return adapter, config
 
-    def authenticate(self, name: str, request: PushRequest) -> None:
+    def authenticate(self, name: str, request: PushRequest) -> PushFreshness:
+        """Raises PushRefused unless the push's credential holds; then what its signature
+        says about freshness (nothing, for a shared secret)."""
         adapter, config = self._adapter(name)
         signed = isinstance(adapter, SignedPush) and adapter.signs()
         secret = config.secret.get_secret_value() if config.secret else None
@@ -91,13 +110,15 @@ class HttpIngest:
         given = _secret_given(request)
         if secret is not None and given is not None:
             if hmac.compare_digest(given.encode(), secret.encode()):
-                return
+                return PushFreshness()
             raise PushRefused(401, "the push secret does not match")
         if signed:
             problem = adapter.verify_push(request)
-            if problem is None:
-                return
-            raise PushRefused(401, f"signature check failed: {problem}")
+            if problem is not None:
+                raise PushRefused(401, f"signature check failed: {problem}")
+            if isinstance(adapter, FreshPush):
+                return adapter.freshness(request)
+            return PushFreshness()
         raise PushRefused(401, _MISSING_CREDENTIAL)
 
     def handshake(self, name: str, query: Mapping[str, str]) -> str:
@@ -111,7 +132,31 @@ class HttpIngest:
 
     async def push(self, name: str, request: PushRequest) -> PushResult:
         """Authenticates, then returns once the push is durable (or raises PushRefused)."""
-        self.authenticate(name, request)
+        fresh = self.authenticate(name, request)
+        _, config = self._adapter(name)
+        now = self._clock.now_ms()
+        window_ms = config.replay_window_s * 1000
+        if fresh.sent_ms is not None and not -_CLOCK_SKEW_MS <= now - fresh.sent_ms <= window_ms:
+            raise PushRefused(
+                401,
+                f"stale push: its signed time is {(now - fresh.sent_ms) // 1000} s from ours, "
+                f"outside adapters.{name}.replay_window_s ({config.replay_window_s} s)",
+            )
+        keys = [f"{name}:c:{hashlib.sha256(request.body).hexdigest()}"]
+        if fresh.nonce:
+            keys.append(f"{name}:n:{fresh.nonce[:128]}")
+        if any(self._guard.seen(key, now) for key in keys):
+            return PushResult(accepted=True, events=0, held=[], rejected=[], duplicate=True)
+        for key in keys:
+            self._guard.remember(key, now, window_ms)
+        try:
+            return await self._take(name, request)
+        except PushRefused:
+            for key in keys:  # not taken: the platform's retry must be taken
+                self._guard.forget(key)
+            raise
+
+    async def _take(self, name: str, request: PushRequest) -> PushResult:
         message = RawMessage(
             topic=f"{self._prefix}/vendor/{name}/http",
             payload=request.body,
@@ -120,7 +165,10 @@ class HttpIngest:
             source="http",
         )
         result, urgent = self._preview(message)
-        done = self._submit(message, want_ack=True, urgent=urgent)
+        try:
+            done = self._submit(message, want_ack=True, urgent=urgent, refuse_when_full=True)
+        except IntakeFull as exc:
+            raise PushRefused(503, f"the gateway is busy: {exc}") from exc
         if done is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(done), self._timeout)

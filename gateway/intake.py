@@ -30,7 +30,15 @@ class Chunk:
         self.urgent = urgent
 
 
+class IntakeFull(Exception):
+    """The intake holds ``max_pending`` messages: an HTTP push is answered 503 (retry)."""
+
+
 class Intake:
+    """Bounded: past ``max_pending`` queued messages a QoS 0 message is dropped (and counted
+    through ``dropped``) and an HTTP push refused; QoS 1 messages are still taken, since the
+    broker already bounds them by our Receive Maximum and holds the rest for us."""
+
     def __init__(
         self,
         *,
@@ -38,20 +46,36 @@ class Intake:
         urgent_batch_max: int,
         is_urgent: Callable[[RawMessage], bool],
         wake: Callable[[], None] = lambda: None,
+        max_pending: int = 500_000,
+        dropped: Callable[[], None] = lambda: None,
     ) -> None:
         self._batch_max = batch_max
         self._urgent_batch_max = urgent_batch_max
         self._is_urgent = is_urgent
         self._wake = wake
+        self._max_pending = max_pending
+        self._dropped = dropped
         self._urgent: deque[Chunk] = deque()
         self._bulk: deque[Chunk] = deque()
         self._pending = 0
 
     def submit(
-        self, message: RawMessage, *, want_ack: bool, urgent: bool | None = None
+        self,
+        message: RawMessage,
+        *,
+        want_ack: bool,
+        urgent: bool | None = None,
+        refuse_when_full: bool = False,
     ) -> asyncio.Future[None] | None:
         """Queue ``message``; with ``want_ack``, return a future resolved once it is durable.
-        ``urgent`` overrides the lane rule (an HTTP push whose content is already known)."""
+        ``urgent`` overrides the lane rule (an HTTP push whose content is already known);
+        ``refuse_when_full`` raises IntakeFull rather than queueing past the bound."""
+        if self._pending >= self._max_pending:
+            if refuse_when_full:
+                raise IntakeFull(f"{self._pending} messages are waiting; retry shortly")
+            if not want_ack:
+                self._dropped()
+                return None
         if urgent is None:
             urgent = self._is_urgent(message)
         lane, limit = (

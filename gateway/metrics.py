@@ -24,6 +24,11 @@ class Metrics:
         self.rejected = Counter(
             "siteguard_messages_rejected", "Messages rejected, by reason", ["reason"], registry=r
         )
+        self.intake_dropped = Counter(
+            "siteguard_intake_dropped",
+            "QoS 0 messages dropped because the intake was full (ingest.intake_max)",
+            registry=r,
+        )
         self.duplicates = Counter(
             "siteguard_messages_duplicate", "Repeats of (device, id) dropped", registry=r
         )

@@ -162,6 +162,12 @@ class Processor:
             if not self._devices.auto_register:
                 self._reject(ws, message, _rejection(event, "unknown_device", "not registered"))
                 return None
+            if self._registry.auto_registered >= self._devices.auto_register_max:
+                # Past the cap a stranger on the broker cannot grow the registry (and its
+                # offline alarms and tickets): the device waits, held, for someone to
+                # register it (GET /api/v1/pending).
+                self._hold(ws, message, _held(event))
+                return None
             device = self._register(ws, event)
         elif device.device_type != event.device_type:
             detail = f"registered as {device.device_type}, sent as {event.device_type}"
@@ -270,7 +276,7 @@ class Processor:
             device_type=event.device_type,
             building_id=event.building_id,
         )
-        self._registry.put_device(info)
+        self._registry.put_device(info, auto=True)
         self._metrics.devices_registered.inc()
         log.info(
             "registered device %s (%s) in building %s",
@@ -393,6 +399,20 @@ class Processor:
         if counts.ts_replaced:
             m.ts_replaced.inc(counts.ts_replaced)
         self._counts = _Counts()
+
+
+def _held(event: Event) -> Rejection:
+    """A canonical message of an unknown device past ``devices.auto_register_max``."""
+    return Rejection(
+        reason="unknown_device",
+        detail="not registered; devices.auto_register_max reached",
+        adapter="canonical",
+        device_id=event.device_id,
+        building_id=event.building_id,
+        identifier=event.device_id,
+        device_type=event.device_type,
+        summary=event.type,
+    )
 
 
 def _rejection(event: Event, reason: str, detail: str) -> Rejection:

@@ -12,7 +12,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.base import DeviceRef
+from adapters.base import DeviceRef, IdentifierKind
 from adapters.vendor import normalize_identifier
 from gateway.store import schema
 
@@ -43,6 +43,7 @@ class DeviceInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _SAME_MS_GRACE_MS = 10_000
+ALL_KINDS: frozenset[IdentifierKind] = frozenset({"imei", "dev_eui", "platform_id", "device_id"})
 
 
 class Registry:
@@ -51,6 +52,7 @@ class Registry:
         self._buildings: dict[str, BuildingInfo] = {}
         self._identifiers: dict[str, str] = {}
         self._seen_ms = 0  # the newest registry change loaded
+        self.auto_registered = 0  # devices registered from their topics (a capped number)
 
     def load(self, conn: Connection) -> None:
         self.refresh(conn, auto=True)
@@ -91,6 +93,7 @@ class Registry:
             d.platform_id,
             d.vendor,
             d.model,
+            d.auto,
             d.updated_ms,
         )
         device_rows = devices.where(d.updated_ms >= since if recent else d.updated_ms > since)
@@ -108,7 +111,7 @@ class Registry:
                 model=dev.model,
             )
             if self._devices.get(device.device_id) != device:
-                self.put_device(device)
+                self.put_device(device, auto=dev.auto)
                 count += 1
             self._seen_ms = max(self._seen_ms, dev.updated_ms)
         return count
@@ -135,20 +138,36 @@ class Registry:
     def put_building(self, info: BuildingInfo) -> None:
         self._buildings[info.building_id] = info
 
-    def put_device(self, info: DeviceInfo) -> None:
+    def put_device(self, info: DeviceInfo, *, auto: bool = False) -> None:
         old = self._devices.get(info.device_id)
         if old is not None:
             for ident in old.identifiers:
                 self._identifiers.pop(normalize_identifier(ident), None)
+        elif auto:
+            self.auto_registered += 1
         self._devices[info.device_id] = info
         for ident in info.identifiers:
             # As adapters look them up: a platform id of 16 hex digits reads like a DevEUI.
             self._identifiers[normalize_identifier(ident)] = info.device_id
 
-    def by_identifier(self, identifier: str) -> DeviceRef | None:
-        """Device id, IMEI, DevEUI or platform id to the device."""
-        device_id = self._identifiers.get(identifier, identifier)
-        info = self._devices.get(device_id)
+    def by_identifier(
+        self, identifier: str, *, kinds: frozenset[IdentifierKind] = ALL_KINDS
+    ) -> DeviceRef | None:
+        """The device whose IMEI, DevEUI, platform id or device id (those of ``kinds``) is
+        ``identifier`` (normalised as ``normalize_identifier`` does)."""
+        device_id = self._identifiers.get(identifier)
+        info = None if device_id is None else self._devices.get(device_id)
+        if info is not None and not any(
+            kind in kinds and value and normalize_identifier(value) == identifier
+            for kind, value in (
+                ("imei", info.imei),
+                ("dev_eui", info.dev_eui),
+                ("platform_id", info.platform_id),
+            )
+        ):
+            info = None
+        if info is None and "device_id" in kinds:
+            info = self._devices.get(identifier)
         if info is None:
             return None
         return DeviceRef(

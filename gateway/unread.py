@@ -45,6 +45,8 @@ class UnreadFields:
         day = self._day(now_ms)
         if self._noticed.get(product) != day:
             self._today = {p: n for p, n in self._today.items() if self._noticed.get(p) == day}
+            if len(self._today) >= _LABELS_MAX:
+                return None  # a flood of made-up products: counted, not noticed one by one
         count = self._today[product] = self._today.get(product, 0) + 1
         if self._noticed.get(product) == day:
             return None

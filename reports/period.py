@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 Kind = Literal["month", "quarter", "year"]
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
+YEARS = range(2000, 2101)  # what a report may be asked for
 
 
 class PeriodError(ValueError):
@@ -27,16 +28,21 @@ class Period:
     def parse(cls, text: str, *, timezone: str) -> Period:
         """``2026-10`` (a month), ``2026-Q3`` (a quarter) or ``2026`` (a year)."""
         text = text.strip()
-        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        if (m := re.fullmatch(r"([0-9]{4})(-.*)?", text)) and int(m[1]) not in YEARS:
+            raise PeriodError(
+                f"{text!r}: the year must be {YEARS.start} to {YEARS.stop - 1} "
+                "(reports compare with the years before, and need a calendar)"
+            )
+        if m := re.fullmatch(r"([0-9]{4})-([0-9]{2})", text):
             year, month = int(m[1]), int(m[2])
             if not 1 <= month <= 12:
                 raise PeriodError(f"month {text!r}: the month must be 01-12")
             return cls(kind="month", year=year, first_month=month, timezone=timezone)
-        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
+        if m := re.fullmatch(r"([0-9]{4})-[Qq]([1-4])", text):
             return cls(
                 kind="quarter", year=int(m[1]), first_month=3 * int(m[2]) - 2, timezone=timezone
             )
-        if m := re.fullmatch(r"(\d{4})", text):
+        if m := re.fullmatch(r"([0-9]{4})", text):
             return cls(kind="year", year=int(m[1]), first_month=1, timezone=timezone)
         raise PeriodError(f"{text!r} is not YYYY-MM, YYYY-Qn or YYYY")
 

@@ -41,15 +41,24 @@ def to_csv(report: Report) -> str:
                 [
                     report.period.label,
                     unit.level,
-                    unit.key,
-                    unit.name,
-                    unit.community or "",
+                    cell(unit.key),
+                    cell(unit.name),
+                    cell(unit.community or ""),
                     metric,
                     labels.label(metric),
                     "" if value is None else value,
                 ]
             )
     return out.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """Text a spreadsheet shows as text: a name such as ``=HYPERLINK(...)`` would otherwise
+    be a formula (OWASP "CSV injection"), so it is led by an apostrophe."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _environment() -> Environment:

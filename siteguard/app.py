@@ -28,6 +28,8 @@ from adapters.models import ModelLibrary
 from adapters.registry import default_registry
 from alerting.engine import Engine as RuleEngine
 from api import ApiContext, create_app
+from api.limits import HttpLimits
+from api.sessions import AuthFailures, TokenUsage
 from gateway.collector import Collector
 from gateway.commands import AlarmCommands, RegistryCommands, StoreUnavailable, TicketCommands
 from gateway.dedup import Deduplicator
@@ -56,6 +58,7 @@ from gateway.store import schema
 from gateway.store.alarms import active_alarms
 from gateway.store.db import UNAVAILABLE, create_engine
 from gateway.store.migrate import upgrade
+from gateway.store.retention import keep_newest, write_token_usage
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
 from gateway.unread import UnreadFields
@@ -111,6 +114,8 @@ class Service:
         self.api_port: int | None = None
         self.ready = asyncio.Event()
         self.hub = EventHub()
+        self.auth_failures = AuthFailures(per_minute=settings.auth.failures_per_minute)
+        self.token_usage = TokenUsage()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set (or a core task fails), then shut down gracefully."""
@@ -211,6 +216,8 @@ class Service:
                 adapters=adapters, directory=directory, topic_prefix=s.mqtt.topic_prefix
             ),
             wake=wake.set,
+            max_pending=s.ingest.intake_max,
+            dropped=self.metrics.intake_dropped.inc,
         )
         collector = Collector(engine=rules, status=status, tickets=desk, metrics=self.metrics)
         pipeline = Pipeline(
@@ -281,10 +288,10 @@ class Service:
                 admin_token=s.auth.admin_token.get_secret_value() if s.auth.admin_token else None,
                 readiness=readiness,
                 render_metrics=self.metrics.render,
-                alarms=AlarmCommands(pipeline=pipeline, store=store),
+                alarms=AlarmCommands(pipeline=pipeline, store=store, ids=self.ids),
                 tickets=ticket_commands,
                 registry=RegistryCommands(
-                    store=store, registry=registry, clock=self.clock, pending=releaser
+                    store=store, registry=registry, clock=self.clock, ids=self.ids, pending=releaser
                 ),
                 write=store.run_in_store,
                 hub=hub,
@@ -302,7 +309,16 @@ class Service:
                 timezone=s.timezone,
                 report_settings=settings_from(s),
                 live_status=status.get,
-            )
+                auth_failures=self.auth_failures,
+                token_usage=self.token_usage,
+                max_streams=s.api.max_streams,
+                ids=self.ids,
+            ),
+            limits=HttpLimits(
+                max_body_bytes=s.api.max_body_bytes,
+                ingest_max_bytes=s.ingest.max_payload_bytes,
+                docs=s.api.docs,
+            ),
         )
         server = _Server(
             uvicorn.Config(
@@ -313,6 +329,11 @@ class Service:
                 access_log=False,
                 log_config=None,
                 timeout_graceful_shutdown=5,
+                # Past this many connections uvicorn answers 503 at once: a flood of idle
+                # connections costs file descriptors, not the event loop ingest runs on.
+                limit_concurrency=s.api.max_connections,
+                ssl_certfile=s.api.tls_cert_file,
+                ssl_keyfile=s.api.tls_key_file,
             )
         )
         parts = _Parts(
@@ -348,7 +369,8 @@ class Service:
         listener = socket.create_server((self.settings.api.host, self.settings.api.port))
         self.api_port = listener.getsockname()[1]
         tasks["api"] = asyncio.create_task(parts.server.serve(sockets=[listener]), name="api")
-        log.info("API listening on http://%s:%s", self.settings.api.host, self.api_port)
+        scheme = "https" if self.settings.api.tls_cert_file else "http"
+        log.info("API listening on %s://%s:%s", scheme, self.settings.api.host, self.api_port)
         tasks["ingest"] = asyncio.create_task(parts.ingest.run(), name="ingest")
         tasks["status"] = asyncio.create_task(self._status_loop(parts), name="status")
         tasks["housekeeping"] = asyncio.create_task(
@@ -558,8 +580,10 @@ class Service:
                 log.info("escalated %d overdue ticket steps", raised)
 
     def _prune(self, conn: Connection) -> None:
+        """Operational tables kept by age (and some by count); the audit log is never pruned."""
         now = self.clock.now_ms()
         s = self.settings
+        write_token_usage(conn, self.token_usage.take())
         conn.execute(
             sa.delete(schema.seen_messages).where(
                 schema.seen_messages.c.received_ms < now - s.ingest.dedup_window_s * 1000
@@ -580,6 +604,19 @@ class Service:
             conn,
             before_ms=now - s.ingest.pending_keep_days * 86_400_000,
             keep_per_device=s.ingest.pending_max_per_device,
+        )
+        keep_newest(conn, schema.dead_letters, "id", s.ingest.dead_letter_max_rows)
+        keep_newest(conn, schema.pending_messages, "id", s.ingest.pending_max_rows)
+        n, o = schema.notifications, schema.ticket_outbox
+        conn.execute(
+            sa.delete(n).where(
+                n.c.status == "sent", n.c.created_ms < now - s.notify.keep_days * 86_400_000
+            )
+        )
+        conn.execute(
+            sa.delete(o).where(
+                o.c.status == "sent", o.c.created_ms < now - s.tickets.outbox_keep_days * 86_400_000
+            )
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "SITEGUARD_"
 # Environment variables with the prefix that are not configuration keys.
@@ -127,8 +129,15 @@ class DatabaseConfig(Section):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        scheme = value.split(":", 1)[0]
-        if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+        # Our own messages: SQLAlchemy's would quote the URL, password and all.
+        try:
+            url = make_url(value)
+            _ = url.port
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "not a database URL: sqlite:///path.db or postgresql://user@host:port/db"
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("must be sqlite:///path.db or postgresql://user@host/db")
         return value
 
@@ -193,11 +202,23 @@ class IngestConfig(Section):
         default=60, ge=1, description="at most one rejection log line per device per interval"
     )
     dead_letter_keep_days: int = Field(default=30, ge=1, description="then pruned")
+    dead_letter_max_rows: int = Field(
+        default=100_000, ge=100, description="and at most this many are kept (the newest)"
+    )
+    intake_max: int = Field(
+        default=500_000,
+        ge=1000,
+        description="messages waiting for the pipeline; past it QoS 0 messages are dropped "
+        "(counted) and HTTP pushes answered 503; QoS 1 waits at the broker",
+    )
     pending_keep_days: int = Field(
         default=30, ge=1, description="vendor messages held for unregistered devices, then pruned"
     )
     pending_max_per_device: int = Field(
         default=500, ge=1, description="held messages kept per unregistered device (the newest)"
+    )
+    pending_max_rows: int = Field(
+        default=200_000, ge=100, description="held messages kept in all (the newest)"
     )
     http_accept_timeout_s: float = Field(
         default=10.0,
@@ -213,10 +234,45 @@ class ApiConfig(Section):
     stream_heartbeat_s: float = Field(
         default=15.0, gt=0, le=300, description="a comment on a quiet event stream this often"
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="a request body larger than this is refused (413) before it is read on; "
+        "the ingest routes have ingest.max_payload_bytes",
+    )
+    max_connections: int = Field(
+        default=1000, ge=10, description="connections served at once; more are answered 503"
+    )
+    max_streams: int = Field(
+        default=200, ge=1, description="event streams open at once; more are answered 503"
+    )
+    docs: bool = Field(
+        default=True, description="serve /docs and /openapi.json (off in production: deploy/)"
+    )
+    tls_cert_file: Path | None = Field(
+        default=None, description="serve HTTPS with this certificate (PEM, with its chain)"
+    )
+    tls_key_file: Path | None = Field(default=None, description="...and this private key")
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ApiConfig:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("api.tls_cert_file and api.tls_key_file go together")
+        return self
 
 
 class AuthConfig(Section):
-    admin_token: SecretStr | None = Field(default=None, description="bootstrap admin bearer token")
+    admin_token: SecretStr | None = Field(
+        default=None,
+        min_length=24,
+        description="bootstrap admin bearer token (at least 24 characters)",
+    )
+    failures_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="failed sign-ins a client address may make a minute; then 429",
+    )
 
 
 class HeartbeatConfig(Section):
@@ -231,7 +287,15 @@ class DevicesConfig(Section):
         default=3, ge=1, description="heartbeats missed before a device is offline"
     )
     auto_register: bool = Field(
-        default=True, description="accept unknown devices seen on canonical topics"
+        default=True,
+        description="accept unknown devices seen on canonical topics (the demo; off in "
+        "production, deploy/siteguard.example.toml)",
+    )
+    auto_register_max: int = Field(
+        default=1000,
+        ge=0,
+        description="devices registered that way at most; further unknown devices are held "
+        "as pending (GET /api/v1/pending) and counted, not registered",
     )
     status_flush_s: float = Field(
         default=30.0,
@@ -386,6 +450,14 @@ class EmailChannel(ChannelBase):
     sender: str = Field(description="From:")
     to: list[str] = Field(min_length=1, description="To:")
 
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> EmailChannel:
+        if self.password is not None and self.security == "none":
+            raise ValueError(
+                "security: 'none' would send the SMTP password unencrypted; use starttls or ssl"
+            )
+        return self
+
 
 Channel = Annotated[
     WebhookChannel | WecomChannel | DingtalkChannel | FeishuChannel | EmailChannel,
@@ -420,6 +492,9 @@ class NotifyConfig(Section):
         default_factory=dict, description="named channels; the log is always on"
     )
     routes: list[Route] = Field(default_factory=list, description="notifications to channels")
+    keep_days: int = Field(
+        default=180, ge=1, description="sent notifications are kept this long, then pruned"
+    )
 
     @model_validator(mode="after")
     def _known_channels(self) -> NotifyConfig:
@@ -460,6 +535,9 @@ class TicketsConfig(Section):
     export_url: str = Field(default="", description="the district hazard system; empty = no export")
     export_token: SecretStr | None = Field(default=None, description="bearer token for export_url")
     export_timeout_s: float = Field(default=10.0, gt=0, description="per delivery")
+    outbox_keep_days: int = Field(
+        default=180, ge=1, description="exported ticket changes are kept this long, then pruned"
+    )
 
     @field_validator("export_url")
     @classmethod
@@ -476,6 +554,13 @@ class PushConfig(Section):
             "enables POST /api/v1/ingest/<adapter>; the platform sends it as "
             "'Authorization: Bearer <secret>', an 'X-SiteGuard-Secret' header or '?secret='"
         ),
+    )
+    replay_window_s: int = Field(
+        default=86_400,
+        ge=60,
+        le=7 * 86_400,
+        description="a push taken is recognised this long (its nonce and content), and one "
+        "whose signed time is older is refused; longer than the platform retries",
     )
 
 
@@ -639,6 +724,32 @@ def _describe(err: Mapping[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
         return f"{key}: unknown key"
     message = str(err["msg"]).removeprefix("Value error, ")
-    if any(str(part) in _SECRET_KEYS for part in err["loc"]):
-        return f"{key}: {message}"
-    return f"{key}: {message} (got {err.get('input')!r})"
+    shown = _shown(err["loc"], err.get("input"))
+    return f"{key}: {message}" if shown is None else f"{key}: {message} (got {shown})"
+
+
+def _shown(loc: Sequence[Any], value: Any) -> str | None:
+    """The bad value as an error may show it: ``check-config`` runs before every start and
+    its output lands in the journal, so a secret, a table (a channel holds secrets and
+    token URLs) or a URL's password or query never does."""
+    if any(str(part) in _SECRET_KEYS for part in loc) or isinstance(value, Mapping | list):
+        return None
+    text = str(value)
+    if "://" in text or str(loc[-1]).endswith("url"):
+        text = redact_url(text)
+    return repr(text if len(text) <= 120 else text[:117] + "...")
+
+
+def redact_url(url: str) -> str:
+    """``scheme://user:***@host/path?key=***``: credentials and query values hidden (webhook
+    URLs carry their access tokens in the query)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<not a URL>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        user = netloc.rsplit("@", 1)[0].split(":", 1)[0]
+        netloc = f"{user}:***@{netloc.rsplit('@', 1)[1]}"
+    query = "&".join(f"{pair.split('=', 1)[0]}=***" for pair in parts.query.split("&") if pair)
+    return parts._replace(netloc=netloc, query=query, fragment="").geturl()

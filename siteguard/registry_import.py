@@ -19,14 +19,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 
+from gateway.audit import Actor, record_upsert
 from gateway.store.registry_rows import (
     BuildingFields,
     DeviceFields,
     RegistryError,
+    Upserted,
     upsert_building,
     upsert_device,
 )
 from siteguard.clock import Clock
+from siteguard.ids import IdFactory
 
 
 @dataclass
@@ -53,14 +56,21 @@ def _rows(path: Path, id_column: str) -> Iterator[tuple[int, str, dict[str, Any]
 
 
 def import_registry(
-    engine: Engine, *, buildings: Path | None, devices: Path | None, clock: Clock
+    engine: Engine,
+    *,
+    buildings: Path | None,
+    devices: Path | None,
+    clock: Clock,
+    actor: Actor,
 ) -> ImportReport:
     report = ImportReport()
-    sources: list[tuple[Path | None, str, type[BaseModel], Callable[..., bool]]] = [
+    ids = IdFactory()
+    sources: list[tuple[Path | None, str, type[BaseModel], Callable[..., Upserted]]] = [
         (buildings, "building_id", BuildingFields, upsert_building),
         (devices, "device_id", DeviceFields, upsert_device),
     ]
     for path, id_column, model, upsert in sources:
+        kind = id_column.removesuffix("_id")
         if path is None:
             continue
         try:
@@ -75,19 +85,33 @@ def import_registry(
                 continue
             try:
                 fields = model.model_validate(values)
+                now = clock.now_ms()
                 with engine.begin() as conn:
-                    created = upsert(conn, identifier, fields, clock.now_ms())
+                    change = upsert(conn, identifier, fields, now)
+                    record_upsert(
+                        conn,
+                        entry_id=ids.new(now),
+                        at_ms=now,
+                        actor=actor,
+                        kind=kind,
+                        target_id=identifier,
+                        before=change.before,
+                        after=change.after,
+                    )
             except ValidationError as exc:
-                problems = "; ".join(
-                    f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-                )
+                problems = "; ".join(_problem(err) for err in exc.errors())
                 report.errors.append(f"{where}: {problems}")
                 continue
             except RegistryError as exc:
                 report.errors.append(f"{where}: {exc}")
                 continue
-            if created:
+            if change.created:
                 report.created += 1
             else:
                 report.updated += 1
     return report
+
+
+def _problem(err: Any) -> str:
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"

@@ -10,12 +10,15 @@ from starlette.concurrency import run_in_threadpool
 
 from alerting.model import KINDS, Alarm, AlarmError
 from api.auth import Context, CurrentPrincipal, Operator, Principal
+from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
 from api.schemas import AckRequest, AlarmOut, ClearRequest, Page
 from gateway.store import schema
 from gateway.store.alarms import alarm_from_row, alarm_object
 
-router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
+router = APIRouter(
+    prefix="/api/v1/alarms", tags=["alarms"], responses=errors(*SIGNED_IN, 403, 404, 409)
+)
 
 _SEVERITY_ORDER = sa.case({"critical": 0, "warning": 1, "info": 2}, value=schema.alarms.c.severity)
 
@@ -60,7 +63,7 @@ async def acknowledge(alarm_id: str, body: AckRequest, ctx: Context, who: Operat
     await run_in_threadpool(_visible, ctx, who, alarm_id)
     try:
         alarm = await ctx.alarms.acknowledge(
-            alarm_id, verdict=body.verdict, note=body.note, by=who.name
+            alarm_id, verdict=body.verdict, note=body.note, by=who.actor
         )
     except AlarmError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
@@ -74,7 +77,7 @@ async def clear(
     """Clear a latched alarm (fire, compound, critical gas); 409 for any other."""
     await run_in_threadpool(_visible, ctx, who, alarm_id)
     try:
-        alarm = await ctx.alarms.clear(alarm_id, note=body.note if body else None, by=who.name)
+        alarm = await ctx.alarms.clear(alarm_id, note=body.note if body else None, by=who.actor)
     except AlarmError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
     return alarm_out(alarm)

@@ -8,13 +8,15 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Response, status
 
 from api.auth import Admin, Context, CurrentPrincipal
-from api.routers.common import PagingParams, fetch_page, not_found, scoped, unavailable
+from api.responses import SIGNED_IN, errors
+from api.routers.common import PagingParams, fetch_page, not_found, scoped
 from api.schemas import Building, Page
-from gateway.commands import StoreUnavailable
 from gateway.store import schema
 from gateway.store.registry_rows import BuildingFields, RegistryError, check_id
 
-router = APIRouter(prefix="/api/v1/buildings", tags=["buildings"])
+router = APIRouter(
+    prefix="/api/v1/buildings", tags=["buildings"], responses=errors(*SIGNED_IN, 403, 404)
+)
 
 
 def _query() -> sa.Select[Any]:
@@ -67,18 +69,20 @@ def get_building(building_id: str, ctx: Context, who: CurrentPrincipal) -> Build
     return _building(row)
 
 
-@router.put("/{building_id}", response_model=Building)
+@router.put(
+    "/{building_id}",
+    response_model=Building,
+    responses={201: {"model": Building, "description": "created"}},
+)
 async def put_building(
     building_id: str, body: BuildingFields, ctx: Context, who: Admin, response: Response
 ) -> Building:
     """Create or update a building (the registry); ingest uses it at once."""
     try:
         check_id(building_id, "building_id")
-        created = await ctx.registry.put_building(building_id, body)
+        created = await ctx.registry.put_building(building_id, body, by=who.actor)
     except RegistryError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    except StoreUnavailable as exc:
-        raise unavailable(exc) from exc
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     b = schema.buildings
     with ctx.engine.connect() as conn:

@@ -16,7 +16,7 @@ class Paging:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=1000, description="at most 1000")] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     ) -> None:
         self.limit = limit
         self.offset = offset
@@ -50,7 +50,3 @@ def scoped(column: sa.ColumnElement[str], principal: Principal) -> sa.ColumnElem
 def not_found(what: str) -> HTTPException:
     # The same answer whether the resource is missing or outside the token's scope.
     return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")
-
-
-def unavailable(exc: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))

@@ -10,12 +10,15 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.auth import Admin, Context
+from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page
 from api.schemas import Page
 from gateway.store import schema
 from siteguard.timefmt import rfc3339
 
-router = APIRouter(prefix="/api/v1/dead_letters", tags=["dead letters"])
+router = APIRouter(
+    prefix="/api/v1/dead_letters", tags=["dead letters"], responses=errors(*SIGNED_IN, 403)
+)
 
 
 class DeadLetter(BaseModel):

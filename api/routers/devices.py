@@ -10,14 +10,16 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.auth import Admin, Context, CurrentPrincipal
 from api.context import ApiContext
-from api.routers.common import PagingParams, fetch_page, not_found, scoped, unavailable
+from api.responses import SIGNED_IN, errors
+from api.routers.common import PagingParams, fetch_page, not_found, scoped
 from api.schemas import Device, DeviceDetail, Page, Reading, Unread
-from gateway.commands import StoreUnavailable
 from gateway.store import schema
 from gateway.store.registry_rows import DeviceFields, RegistryError, check_id
 from siteguard.timefmt import rfc3339
 
-router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
+router = APIRouter(
+    prefix="/api/v1/devices", tags=["devices"], responses=errors(*SIGNED_IN, 403, 404, 409)
+)
 
 _RECENT_READINGS = 200
 _UNREAD_WINDOW_MS = 7 * 86_400_000
@@ -130,17 +132,19 @@ def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDet
     )
 
 
-@router.put("/{device_id}", response_model=DeviceDetail)
+@router.put(
+    "/{device_id}",
+    response_model=DeviceDetail,
+    responses={201: {"model": DeviceDetail, "description": "created"}},
+)
 async def put_device(
     device_id: str, body: DeviceFields, ctx: Context, who: Admin, response: Response
 ) -> DeviceDetail:
     """Create or update a device (the registry); ingest uses it at once, no restart."""
     try:
         check_id(device_id, "device_id")
-        created = await ctx.registry.put_device(device_id, body)
+        created = await ctx.registry.put_device(device_id, body, by=who.actor)
     except RegistryError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    except StoreUnavailable as exc:
-        raise unavailable(exc) from exc
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return get_device(device_id, ctx, who)

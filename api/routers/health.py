@@ -20,6 +20,10 @@ def healthz(ctx: Context) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=503 if problems else 200)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+)
 def metrics(ctx: Context) -> Response:
     return Response(ctx.render_metrics(), media_type=CONTENT_TYPE_LATEST)

@@ -11,9 +11,12 @@ from fastapi.responses import PlainTextResponse
 from adapters.base import PushRequest
 from api.auth import Context
 from api.context import PushIngest
+from api.responses import errors, json_errors
 from gateway.http_ingest import PushRefused, PushResult
 
-router = APIRouter(prefix="/api/v1/ingest", tags=["ingest"])
+router = APIRouter(
+    prefix="/api/v1/ingest", tags=["ingest"], responses=errors(401, 403, 404, 405, 413, 503)
+)
 
 
 def _ingest(ingest: PushIngest | None) -> PushIngest:
@@ -22,7 +25,16 @@ def _ingest(ingest: PushIngest | None) -> PushIngest:
     return ingest
 
 
-@router.post("/{adapter}")
+@router.post(
+    "/{adapter}",
+    # Read as the platform sent it (its signature covers the bytes), so not parsed here.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {}}, "*/*": {"schema": {}}},
+        }
+    },
+)
 async def push(adapter: str, request: Request, ctx: Context) -> PushResult:
     """A platform's push, authenticated by the adapter's secret or the platform's signature;
     answered once durably accepted. The body says what it held: events, devices now pending
@@ -47,7 +59,7 @@ async def push(adapter: str, request: Request, ctx: Context) -> PushResult:
         raise HTTPException(exc.status, exc.detail) from exc
 
 
-@router.get("/{adapter}", response_class=PlainTextResponse)
+@router.get("/{adapter}", response_class=PlainTextResponse, responses=json_errors(401, 404, 405))
 def url_check(adapter: str, request: Request, ctx: Context) -> str:
     """The platform's URL verification (OneNET: ``?msg=&nonce=&signature=``, answered with
     ``msg``)."""

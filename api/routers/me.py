@@ -6,8 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.auth import CurrentPrincipal
+from api.responses import SIGNED_IN, errors
 
-router = APIRouter(tags=["me"])
+router = APIRouter(tags=["me"], responses=errors(*SIGNED_IN))
 
 
 class Me(BaseModel):

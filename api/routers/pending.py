@@ -12,12 +12,18 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from api.auth import Admin, Context
+from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, not_found
 from api.schemas import Page
+from gateway.audit import audit_row, record
 from gateway.store import schema
 from siteguard.timefmt import rfc3339
 
-router = APIRouter(prefix="/api/v1/pending_devices", tags=["pending devices"])
+router = APIRouter(
+    prefix="/api/v1/pending_devices",
+    tags=["pending devices"],
+    responses=errors(*SIGNED_IN, 403, 404),
+)
 
 
 class PendingDevice(BaseModel):
@@ -76,8 +82,23 @@ def list_pending(ctx: Context, who: Admin, paging: PagingParams) -> Page[Pending
 async def discard(identifier: str, ctx: Context, who: Admin) -> Response:
     p = schema.pending_messages
 
+    now = ctx.clock.now_ms()
+    entry_id = ctx.ids.new(now)
+
     def delete(conn: sa.Connection) -> int:
-        return conn.execute(sa.delete(p).where(p.c.identifier == identifier)).rowcount
+        count = conn.execute(sa.delete(p).where(p.c.identifier == identifier)).rowcount
+        if count:
+            entry = audit_row(
+                entry_id=entry_id,
+                at_ms=now,
+                actor=who.actor,
+                action="pending.discard",
+                target_kind="pending",
+                target_id=identifier[:64],
+                before={"messages": count},
+            )
+            record(conn, entry)
+        return int(count)
 
     if not await ctx.write(delete):
         raise not_found(f"pending device {identifier!r}")

@@ -4,22 +4,37 @@ the schedule delivered, as they were delivered."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel
 
 from api.auth import Context, CurrentPrincipal
+from api.responses import SIGNED_IN, errors
 from api.routers.common import not_found
 from gateway.store.reports import list_reports, load_report
 from reports import Period, PeriodError, build_report
 from reports.render import MEDIA_TYPES, render
 from siteguard.timefmt import rfc3339
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=errors(*SIGNED_IN, 404))
 
 Format = Annotated[Literal["json", "csv", "html"], Query(description="json, csv or html")]
-Building = Annotated[str | None, Query(description="one building (within the token's scope)")]
+Building = Annotated[
+    str | None,
+    Query(min_length=1, max_length=64, description="one building (within the token's scope)"),
+]
+_REPORT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the report, as format asks",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+}
 
 
 def _report(
@@ -28,7 +43,7 @@ def _report(
     try:
         period = Period.parse(period_text, timezone=ctx.timezone)
     except PeriodError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(422, str(exc)) from exc
     scope = None if who.buildings is None else sorted(who.buildings)
     if building is not None:
         if not who.sees(building):
@@ -42,11 +57,21 @@ def _report(
     headers = {}
     if fmt == "csv":
         name = f"siteguard-{period.label}{'-' + building if building else ''}.csv"
-        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        headers["Content-Disposition"] = attachment(name)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-@router.get("/monthly", response_class=Response)
+def attachment(name: str) -> str:
+    """A Content-Disposition for any file name (RFC 6266): an ASCII fallback, and the name
+    itself percent-encoded as RFC 5987 says, so a building id in Chinese cannot break the
+    header (headers are Latin-1)."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@router.get("/monthly", response_class=Response, responses=_REPORT)
 def monthly(
     ctx: Context,
     who: CurrentPrincipal,
@@ -58,7 +83,7 @@ def monthly(
     return _report(ctx, who, month, building, format)
 
 
-@router.get("/quarterly", response_class=Response)
+@router.get("/quarterly", response_class=Response, responses=_REPORT)
 def quarterly(
     ctx: Context,
     who: CurrentPrincipal,
@@ -70,7 +95,7 @@ def quarterly(
     return _report(ctx, who, quarter, building, format)
 
 
-@router.get("/yearly", response_class=Response)
+@router.get("/yearly", response_class=Response, responses=_REPORT)
 def yearly(
     ctx: Context,
     who: CurrentPrincipal,
@@ -107,7 +132,7 @@ def delivered(ctx: Context, who: CurrentPrincipal) -> list[Delivered]:
     ]
 
 
-@router.get("/delivered/{report_id}", response_class=Response)
+@router.get("/delivered/{report_id}", response_class=Response, responses=_REPORT)
 def delivered_one(
     report_id: str,
     ctx: Context,

@@ -16,20 +16,29 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Context, CurrentPrincipal, Principal
+from api.auth import Context, CurrentPrincipal, Principal, lookup
 from api.context import ApiContext
+from api.responses import SIGNED_IN, errors
 from gateway.hub import HubEvent
 from gateway.store import schema
 from gateway.store.alarms import alarm_from_row, alarm_object
 from gateway.store.tickets import histories, ticket_from_row, ticket_object
 
-router = APIRouter(tags=["stream"])
+router = APIRouter(tags=["stream"], responses=errors(*SIGNED_IN))
 
 BACKLOG_LIMIT = 10_000
+# The last thing a stream whose token no longer holds says; the browser's reconnect then
+# gets a 401 and stops.
+_ENDED = 'event: ended\ndata: {"detail":"token revoked or expired"}\n\n'
+_QUIET = HubEvent(topic="", id="", building_id="", data={})  # a heartbeat passed
+
+
+def _still_valid(ctx: ApiContext, who: Principal) -> bool:
+    return lookup(ctx, who.digest, now_ms=ctx.clock.now_ms()) is not None
 
 
 def sse(event: HubEvent) -> str:
@@ -77,13 +86,42 @@ def missed(ctx: ApiContext, who: Principal, after: str) -> list[HubEvent]:
     return events[:BACKLOG_LIMIT]
 
 
-@router.get("/api/v1/stream", response_class=StreamingResponse)
+@router.get(
+    "/api/v1/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events: alarm and ticket changes",
+            # Each event, as the OpenAPI 3.2 / Schemathesis reading of SSE has it.
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "event": {"type": "string", "enum": ["alarm", "ticket", "ended"]},
+                            "id": {"type": "string"},
+                            "data": {"type": "string", "description": "the alarm or ticket, JSON"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
 async def stream(
     request: Request,
     ctx: Context,
     who: CurrentPrincipal,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
 ) -> StreamingResponse:
+    if ctx.hub.listeners >= ctx.max_streams:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"{ctx.max_streams} event streams are open; try again shortly",
+            headers={"Retry-After": "10"},
+        )
+    loop = asyncio.get_running_loop()
+
     async def events() -> AsyncIterator[str]:
         async with ctx.hub.subscribe() as queue:
             yield f"retry: 2000\n: siteguard stream for {who.role}\n\n"
@@ -92,6 +130,7 @@ async def stream(
                 for old in await run_in_threadpool(missed, ctx, who, last_event_id):
                     yield sse(old)
                     sent = old.id
+            checked = loop.time()
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), ctx.stream_heartbeat_s)
@@ -99,10 +138,16 @@ async def stream(
                     if await request.is_disconnected():
                         return
                     yield ": keepalive\n\n"
-                    continue
+                    event = _QUIET
+                if loop.time() - checked >= ctx.stream_heartbeat_s:
+                    # A token revoked (or expired) while its stream is open stops receiving.
+                    checked = loop.time()
+                    if not await run_in_threadpool(_still_valid, ctx, who):
+                        yield _ENDED
+                        return
                 if event is None:
                     return  # fell behind: the client reconnects with its last id
-                if event.id <= sent or not who.sees(event.building_id):
+                if event is _QUIET or event.id <= sent or not who.sees(event.building_id):
                     continue
                 yield sse(event)
                 sent = event.id

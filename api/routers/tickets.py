@@ -11,14 +11,16 @@ from starlette.concurrency import run_in_threadpool
 from alerting.tickets import VENUE_TYPES, TicketError
 from api.auth import Context, CurrentPrincipal, Operator, Principal
 from api.context import ApiContext
-from api.routers.common import PagingParams, fetch_page, not_found, scoped, unavailable
+from api.responses import SIGNED_IN, errors
+from api.routers.common import PagingParams, fetch_page, not_found, scoped
 from api.schemas import Page, TicketIn, TicketOut, TransitionIn
-from gateway.commands import StoreUnavailable
 from gateway.store import schema
 from gateway.store.tickets import histories, load_ticket, ticket_from_row, ticket_object
 from siteguard.timefmt import parse_rfc3339
 
-router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+router = APIRouter(
+    prefix="/api/v1/tickets", tags=["tickets"], responses=errors(*SIGNED_IN, 403, 404, 409)
+)
 
 Status = Literal["open", "assigned", "rectifying", "review", "closed"]
 Category = Literal["fire", "gas", "ebike", "device", "inspection"]
@@ -73,20 +75,17 @@ async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> dict[str
         due_ms = parse_rfc3339(body.due_at) if body.due_at else None
     except ValueError as exc:
         raise HTTPException(422, f"due_at: {exc}") from exc
-    try:
-        return await ctx.tickets.create(
-            by=who.name,
-            title=body.title,
-            category=body.category,
-            building_id=body.building_id,
-            severity=body.severity,
-            responsible=body.responsible,
-            due_ms=due_ms,
-            venue_type=body.venue_type,
-            note=body.note,
-        )
-    except StoreUnavailable as exc:
-        raise unavailable(exc) from exc
+    return await ctx.tickets.create(
+        by=who.actor,
+        title=body.title,
+        category=body.category,
+        building_id=body.building_id,
+        severity=body.severity,
+        responsible=body.responsible,
+        due_ms=due_ms,
+        venue_type=body.venue_type,
+        note=body.note,
+    )
 
 
 @router.post("/{ticket_id}/transition", response_model=TicketOut)
@@ -102,13 +101,11 @@ async def transition(
             note=body.note,
             responsible=body.responsible,
             role=who.role,
-            by=who.name,
+            by=who.actor,
             buildings=who.buildings,
         )
     except TicketError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    except StoreUnavailable as exc:
-        raise unavailable(exc) from exc
 
 
 def _visible(ctx: ApiContext, who: Principal, ticket_id: str) -> dict[str, Any]:

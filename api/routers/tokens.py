@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -10,19 +11,22 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.engine import Connection
 
 from api.auth import Admin, Context, new_token, token_digest
+from api.responses import SIGNED_IN, errors
 from api.routers.common import not_found
 from api.schemas import NewToken, Page, TokenIn, TokenOut
+from gateway.audit import Actor, audit_row, record
 from gateway.store import schema
-from siteguard.ids import IdFactory
+from gateway.store.rows import AuditRow
 from siteguard.timefmt import rfc3339
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=errors(*SIGNED_IN, 403, 404))
 _json = msgspec.json.Encoder()
 _list = msgspec.json.Decoder(list[str])
+_DAY_MS = 86_400_000
 
 
 def token_row(*, token_id: str, name: str, role: str, buildings: list[str] | None, token: str,
-              by: str, now: int) -> dict[str, Any]:  # fmt: skip
+              by: str, now: int, expires_ms: int | None = None) -> dict[str, Any]:  # fmt: skip
     return {
         "id": token_id,
         "name": name,
@@ -31,7 +35,25 @@ def token_row(*, token_id: str, name: str, role: str, buildings: list[str] | Non
         "token_hash": token_digest(token),
         "created_ms": now,
         "created_by": by,
+        "expires_ms": expires_ms,
     }
+
+
+def audited(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A token as the audit log keeps it: never its digest."""
+    return {k: v for k, v in row.items() if k != "token_hash"}
+
+
+def created_entry(entry_id: str, now: int, actor: Actor, row: Mapping[str, Any]) -> AuditRow:
+    return audit_row(
+        entry_id=entry_id,
+        at_ms=now,
+        actor=actor,
+        action="token.create",
+        target_kind="token",
+        target_id=row["id"],
+        after=audited(row),
+    )
 
 
 def check_scope(role: str, buildings: list[str] | None) -> list[str] | None:
@@ -54,6 +76,8 @@ class _Row(msgspec.Struct):
     created_ms: int
     created_by: str
     revoked_ms: int | None = None
+    expires_ms: int | None = None
+    last_used_ms: int | None = None
 
 
 def _out(row: Any) -> TokenOut:
@@ -64,6 +88,8 @@ def _out(row: Any) -> TokenOut:
         buildings=None if row.buildings is None else _list.decode(row.buildings),
         created_at=rfc3339(row.created_ms) or "",
         revoked_at=rfc3339(row.revoked_ms),
+        expires_at=rfc3339(row.expires_ms),
+        last_used_at=rfc3339(row.last_used_ms),
     )
 
 
@@ -72,9 +98,24 @@ async def create_token(body: TokenIn, ctx: Context, who: Admin) -> NewToken:
     buildings = check_scope(body.role, body.buildings)
     token = new_token()
     now = ctx.clock.now_ms()
-    row = token_row(token_id=IdFactory().new(now), name=body.name, role=body.role,
-                    buildings=buildings, token=token, by=who.name, now=now)  # fmt: skip
-    await ctx.write(lambda conn: conn.execute(sa.insert(schema.tokens), row))
+    expires_ms = None if body.expires_in_days is None else now + body.expires_in_days * _DAY_MS
+    row = token_row(
+        token_id=ctx.ids.new(now),
+        name=body.name,
+        role=body.role,
+        buildings=buildings,
+        token=token,
+        by=who.name,
+        now=now,
+        expires_ms=expires_ms,
+    )
+    entry = created_entry(ctx.ids.new(now), now, who.actor, row)
+
+    def create(conn: Connection) -> None:
+        conn.execute(sa.insert(schema.tokens), row)
+        record(conn, entry)
+
+    await ctx.write(create)
     return NewToken(token=token, **_out(_Row(**row)).model_dump())
 
 
@@ -89,13 +130,29 @@ def list_tokens(ctx: Context, who: Admin) -> Page[TokenOut]:
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_token(token_id: str, ctx: Context, who: Admin) -> None:
     now = ctx.clock.now_ms()
+    entry_id = ctx.ids.new(now)
 
     def revoke(conn: Connection) -> int:
         t = schema.tokens
-        result = conn.execute(
-            sa.update(t).where(t.c.id == token_id, t.c.revoked_ms.is_(None)).values(revoked_ms=now)
+        before = conn.execute(
+            sa.select(t).where(t.c.id == token_id, t.c.revoked_ms.is_(None))
+        ).one_or_none()
+        if before is None:
+            return 0
+        conn.execute(sa.update(t).where(t.c.id == token_id).values(revoked_ms=now))
+        was = audited(dict(before._mapping))
+        entry = audit_row(
+            entry_id=entry_id,
+            at_ms=now,
+            actor=who.actor,
+            action="token.revoke",
+            target_kind="token",
+            target_id=token_id,
+            before=was,
+            after={**was, "revoked_ms": now},
         )
-        return int(result.rowcount)
+        record(conn, entry)
+        return 1
 
     if await ctx.write(revoke) == 0:
         raise not_found(f"token {token_id!r}")

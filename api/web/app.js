@@ -95,6 +95,10 @@ function connectStream(delay = 1000) {
   if (state.lastEventId) headers["Last-Event-ID"] = state.lastEventId;
   fetch("/api/v1/stream", { headers, signal: controller.signal })
     .then(async (response) => {
+      if (response.status === 401) {
+        if (state.me) signOut(); // revoked or expired: signing in again is the way back
+        return;
+      }
       if (!response.ok) throw new Error(response.statusText);
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
@@ -129,6 +133,10 @@ function handleEvent(block) {
     else if (line.startsWith("data: ")) data = JSON.parse(line.slice(6));
   }
   if (!data) return;
+  if (event === "ended") {
+    if (state.me) signOut(); // the server ended it: the token no longer holds
+    return;
+  }
   if (id) state.lastEventId = id;
   if (event === "alarm") onAlarm(data);
   else if (event === "ticket") onTicket(data);

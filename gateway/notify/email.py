@@ -16,7 +16,7 @@ from siteguard.config import EmailChannel
 class EmailNotifier(ChannelNotifier[EmailChannel]):
     def message(self, n: Notification) -> EmailMessage:
         message = EmailMessage()
-        message["Subject"] = text.title(n, self._describe)
+        message["Subject"] = text.subject(n, self._describe)
         message["From"] = self._config.sender
         message["To"] = ", ".join(self._config.to)
         message["X-SiteGuard-Notification"] = n.id

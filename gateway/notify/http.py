@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from gateway.notify.base import NotifyError
+from siteguard.config import redact_url
 
 
 class HttpPoster:
@@ -27,7 +28,9 @@ class HttpPoster:
         try:
             response = await self._client.post(url, json=json, content=content, headers=headers)
         except httpx.HTTPError as exc:
-            raise NotifyError(f"{type(exc).__name__}: {exc}") from exc
+            # A robot's URL carries its access token: never in a log or a stored error.
+            said = str(exc).replace(url, redact_url(url))
+            raise NotifyError(f"{type(exc).__name__}: {said}") from exc
         if not response.is_success:
             raise NotifyError(f"HTTP {response.status_code}: {response.text[:300]}")
         if ok_field is None:

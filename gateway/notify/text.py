@@ -146,8 +146,30 @@ def plain(n: Notification, describe: Describe | None = None) -> str:
     return "\n".join([title(n, describe), *lines(n, describe)])
 
 
+# Robots render markdown (and WeCom <font>/<@mention> tags): a building named
+# "[请点此确认](http://...)" must not become a link in the duty room's group. The characters
+# that make links, tags, bold and code are shown as their full-width forms instead (ids
+# keep their underscores: emphasis is harmless).
+_MARKDOWN = str.maketrans(
+    {"[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊", "`": "｀",
+     "\\": "＼"}
+)  # fmt: skip
+
+
 def markdown(n: Notification, describe: Describe | None = None) -> str:
-    return "\n".join([f"### {title(n, describe)}", *(f"> {line}" for line in lines(n, describe))])
+    head = title(n, describe).translate(_MARKDOWN)
+    body = (f"> {flat(line).translate(_MARKDOWN)}" for line in lines(n, describe))
+    return "\n".join([f"### {head}", *body])
+
+
+def flat(text: str) -> str:
+    """One line: an e-mail subject (or a quoted markdown line) cannot hold a line break, and
+    names stored before names were checked may have one."""
+    return " ".join(text.split()) if any(c in text for c in "\r\n\t\v\f") else text
+
+
+def subject(n: Notification, describe: Describe | None = None) -> str:
+    return flat(title(n, describe))
 
 
 def _report_lines(r: ReportNotice) -> list[str]:

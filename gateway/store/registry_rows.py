@@ -7,6 +7,8 @@ One definition of a valid row serves ``PUT /api/v1/buildings/{id}``, ``PUT
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
@@ -15,10 +17,11 @@ from sqlalchemy.engine import Connection
 
 from gateway.store import schema
 from gateway.store.db import upsert
+from siteguard.text import Name, line
 
-ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"  # pydantic patterns match whole strings
 _ID = re.compile(ID_PATTERN)
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Text = Name  # one line, no control characters (siteguard/text.py)
 
 
 class RegistryError(Exception):
@@ -32,7 +35,7 @@ class RegistryConflict(RegistryError):
 
 
 def check_id(value: str, what: str) -> str:
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         raise RegistryError(f"{what}: {value!r} is not 1-64 of A-Z a-z 0-9 _ . : -")
     return value
 
@@ -66,7 +69,7 @@ class DeviceFields(BaseModel):
     model: (
         Annotated[
             str,
-            StringConstraints(strip_whitespace=True, max_length=64),
+            *line(64),
             Field(
                 description="its product model (adapters/models): a model id such as "
                 "lian-smoke-nb, or the vendor's model name a model file lists"
@@ -81,11 +84,33 @@ class DeviceFields(BaseModel):
         return value.upper() if value else value
 
 
-def upsert_building(conn: Connection, building_id: str, fields: BuildingFields, now: int) -> bool:
-    """Create or update; True if it was created."""
+@dataclass(frozen=True, kw_only=True)
+class Upserted:
+    """A registry row's fields before (None: it was created) and after an upsert."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+    @property
+    def created(self) -> bool:
+        return self.before is None
+
+
+def _fields(
+    conn: Connection, table: sa.Table, key: str, value: str, names: Iterable[str]
+) -> dict[str, Any] | None:
+    row = conn.execute(
+        sa.select(*(table.c[n] for n in names)).where(table.c[key] == value)
+    ).one_or_none()
+    return None if row is None else dict(row._mapping)
+
+
+def upsert_building(
+    conn: Connection, building_id: str, fields: BuildingFields, now: int
+) -> Upserted:
     check_id(building_id, "building_id")
     b = schema.buildings
-    exists = conn.execute(sa.select(b.c.building_id).where(b.c.building_id == building_id)).first()
+    before = _fields(conn, b, "building_id", building_id, BuildingFields.model_fields)
     row: dict[str, Any] = {
         "building_id": building_id,
         **fields.model_dump(),
@@ -95,11 +120,11 @@ def upsert_building(conn: Connection, building_id: str, fields: BuildingFields, 
     }
     update = [*BuildingFields.model_fields, "auto", "updated_ms"]
     conn.execute(upsert(conn, b, ["building_id"], update), row)
-    return exists is None
+    return Upserted(before=before, after=fields.model_dump())
 
 
-def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: int) -> bool:
-    """Create or update; True if it was created. The building must exist."""
+def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: int) -> Upserted:
+    """Create or update. The building must exist."""
     check_id(device_id, "device_id")
     b, d = schema.buildings, schema.devices
     if (
@@ -126,7 +151,7 @@ def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: i
             raise RegistryConflict(
                 f"{column}: {value} already belongs to device {other.device_id!r}"
             )
-    exists = conn.execute(sa.select(d.c.device_id).where(d.c.device_id == device_id)).first()
+    before = _fields(conn, d, "device_id", device_id, DeviceFields.model_fields)
     row: dict[str, Any] = {
         "device_id": device_id,
         **fields.model_dump(),
@@ -137,4 +162,4 @@ def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: i
     }
     update = [*DeviceFields.model_fields, "auto", "updated_ms"]
     conn.execute(upsert(conn, d, ["device_id"], update), row)
-    return exists is None
+    return Upserted(before=before, after=fields.model_dump())

@@ -173,3 +173,19 @@ class OutboxRow(Row):
     payload: str
     status: str
     attempts: int
+
+
+class AuditRow(Row):
+    """One change a person made (``gateway/audit.py``)."""
+
+    id: str
+    at_ms: int
+    actor: str
+    role: str
+    token_id: str | None
+    address: str | None
+    action: str
+    target_kind: str
+    target_id: str
+    before: str | None
+    after: str | None

@@ -241,6 +241,8 @@ tokens = sa.Table(
     sa.Column("created_ms", Ms, nullable=False),
     sa.Column("created_by", sa.String(128), nullable=False),
     sa.Column("revoked_ms", Ms),
+    sa.Column("expires_ms", Ms),  # NULL: until revoked
+    sa.Column("last_used_ms", Ms),  # written now and then, not on every request
 )
 
 tickets = sa.Table(
@@ -305,4 +307,23 @@ reports = sa.Table(
     sa.Column("created_ms", Ms, nullable=False),
     sa.Column("json", sa.Text, nullable=False),
     sa.Column("html", sa.Text, nullable=False),
+)
+
+# Who changed what, with the row before and after (JSON). Kept: never pruned with the
+# operational tables, so an office can answer "who acknowledged that fire" years later.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("at_ms", Ms, nullable=False, index=True),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("token_id", Ulid),  # NULL: the configured admin token or the command line
+    sa.Column("address", sa.String(64)),
+    sa.Column("action", sa.String(32), nullable=False, index=True),
+    sa.Column("target_kind", sa.String(16), nullable=False),
+    sa.Column("target_id", sa.String(64), nullable=False),
+    sa.Column("before", sa.Text),
+    sa.Column("after", sa.Text),
+    sa.Index("ix_audit_log_target", "target_kind", "target_id"),
 )

@@ -20,6 +20,7 @@ from gateway.store.bulk import BulkInserter, Upsert
 from gateway.store.rows import (
     AlarmHistoryRow,
     AlarmRow,
+    AuditRow,
     BuildingRow,
     DeadLetterRow,
     DeviceRow,
@@ -55,6 +56,7 @@ class WriteSet(msgspec.Struct, kw_only=True):
     tickets: list[Ticket] = msgspec.field(default_factory=list)  # updates: latest state per id
     ticket_history: list[TicketEntry] = msgspec.field(default_factory=list)
     ticket_outbox: list[OutboxRow] = msgspec.field(default_factory=list)
+    audit: list[AuditRow] = msgspec.field(default_factory=list)  # what people changed
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in self.__struct_fields__)
@@ -73,6 +75,7 @@ _INSERTED: Final[tuple[tuple[str, sa.Table], ...]] = (
     ("tickets_new", schema.tickets),
     ("ticket_history", schema.ticket_history),
     ("ticket_outbox", schema.ticket_outbox),
+    ("audit", schema.audit_log),
 )
 # The latest reading of a millisecond wins, as in the series.
 _READING: Final = Upsert(("device_id", "at_ms"), ("data",))

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from adapters.base import DeviceRef, RawMessage, Rejection
+from adapters.base import DeviceRef, IdentifierKind, RawMessage, Rejection
 from adapters.canonical import CanonicalAdapter
 from simulators.formats.aliyun import AliyunEncoder
 from simulators.formats.base import Encoder, dev_eui_of, imei_of, parse
@@ -47,7 +47,9 @@ _MIXED: Final = {
 
 
 class _NoDevices:
-    def by_identifier(self, identifier: str) -> DeviceRef | None:
+    def by_identifier(
+        self, identifier: str, *, kinds: frozenset[IdentifierKind]
+    ) -> DeviceRef | None:
         return None
 
     def alarm_active(self, kind: str, device_id: str) -> bool:

@@ -9,13 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters import Event, RawMessage, Rejection, default_registry
-from adapters.base import DeviceRef
+from adapters.base import DeviceRef, IdentifierKind
 
 NOW = 1_790_000_000_000
 
 
 class NoDirectory:
-    def by_identifier(self, identifier: str) -> DeviceRef | None:
+    def by_identifier(
+        self, identifier: str, *, kinds: frozenset[IdentifierKind]
+    ) -> DeviceRef | None:
         return None
 
     def alarm_active(self, kind: str, device_id: str) -> bool:

@@ -140,3 +140,21 @@ def test_which_alarms_call_for_a_ticket() -> None:
     assert category_for(alarm("smoke")) is None
     for kind in ("device_fault", "tamper", "low_battery", "device_offline", "flapping"):
         assert category_for(alarm(kind)) == "device"
+
+
+@pytest.mark.parametrize(("role", "start", "to"), [
+    ("manager", "assigned", "rectifying"), ("manager", "rectifying", "review"),
+    ("duty", "rectifying", "review"), ("admin", "review", "closed"),
+])  # fmt: skip
+def test_only_admin_or_duty_name_the_responsible_and_only_when_assigning(
+    role: str, start: str, to: str
+) -> None:
+    # Whoever is responsible gets the escalations and the export: a manager must not be
+    # able to hand a ticket to another office.
+    with pytest.raises(TicketForbidden, match="responsible") as err:
+        go(ticket(start), to, role=role, responsible="区住建委")
+    assert err.value.status == 403
+    assert (
+        go(ticket("open"), "assigned", role="duty", responsible="区住建委").responsible
+        == "区住建委"
+    )

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from alerting.model import Alarm, AlarmError
 from api import ApiContext, create_app
+from gateway.audit import Actor
 from gateway.commands import RegistryCommands
 from gateway.hub import EventHub
 from gateway.metrics import Metrics
@@ -24,6 +25,7 @@ from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from siteguard.clock import FakeClock
 from siteguard.config import DevicesConfig
+from siteguard.ids import IdFactory
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
@@ -35,11 +37,13 @@ class FakeAlarmOperations:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
         self.result: Alarm | AlarmError | None = None
 
-    async def acknowledge(self, alarm_id: str, *, verdict: str, note: str | None, by: str) -> Alarm:
-        return self._answer("ack", alarm_id, verdict=verdict, note=note, by=by)
+    async def acknowledge(
+        self, alarm_id: str, *, verdict: str, note: str | None, by: Actor
+    ) -> Alarm:
+        return self._answer("ack", alarm_id, verdict=verdict, note=note, by=by.name)
 
-    async def clear(self, alarm_id: str, *, note: str | None, by: str) -> Alarm:
-        return self._answer("clear", alarm_id, note=note, by=by)
+    async def clear(self, alarm_id: str, *, note: str | None, by: Actor) -> Alarm:
+        return self._answer("clear", alarm_id, note=note, by=by.name)
 
     def _answer(self, what: str, alarm_id: str, **kwargs: Any) -> Alarm:
         self.calls.append((what, alarm_id, kwargs))
@@ -54,11 +58,11 @@ class FakeTicketOperations:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.result: dict[str, Any] | Exception = {}
 
-    async def create(self, *, by: str, **fields: Any) -> dict[str, Any]:
-        return self._answer("create", by=by, **fields)
+    async def create(self, *, by: Actor, **fields: Any) -> dict[str, Any]:
+        return self._answer("create", by=by.name, **fields)
 
-    async def transition(self, ticket_id: str, **kwargs: Any) -> dict[str, Any]:
-        return self._answer("transition", ticket_id=ticket_id, **kwargs)
+    async def transition(self, ticket_id: str, *, by: Actor, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("transition", ticket_id=ticket_id, by=by.name, **kwargs)
 
     def _answer(self, what: str, **kwargs: Any) -> dict[str, Any]:
         self.calls.append((what, kwargs))
@@ -78,6 +82,7 @@ class Api:
         self.alarms = FakeAlarmOperations()
         self.tickets = FakeTicketOperations()
         self.clock = FakeClock()
+        self.ids = IdFactory()
         self.registry = Registry()
         self.live = StatusTracker(config=DevicesConfig())  # the gateway's in-memory status
         self.spool = Spool(directory=tmp_path / "spool", max_bytes=10**6)
@@ -98,8 +103,9 @@ class Api:
                 alarms=self.alarms,
                 tickets=self.tickets,
                 registry=RegistryCommands(
-                    store=self.store, registry=self.registry, clock=self.clock
+                    store=self.store, registry=self.registry, clock=self.clock, ids=self.ids
                 ),
+                ids=self.ids,
                 write=self.store.run_in_store,
                 hub=EventHub(),
                 live_status=self.live.get,

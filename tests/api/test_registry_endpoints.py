@@ -71,7 +71,7 @@ def test_tokens_are_required(client: TestClient) -> None:
         assert client.get(path).status_code == 401
         bad = client.get(path, headers={"Authorization": "Bearer nope"})
         assert bad.status_code == 401
-        assert bad.json() == {"detail": "invalid token"}
+        assert bad.json() == {"detail": "invalid token (unknown, revoked or expired)"}
 
 
 def test_buildings_with_device_counts(client: TestClient) -> None:

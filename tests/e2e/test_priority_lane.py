@@ -57,7 +57,7 @@ def test_a_fire_overtakes_a_backlog_of_300k_readings(
         mqtt_url=mosquitto.url,
         # Production settings, not the quick ones of the other tests.
         series={"flush_interval_s": 0.2},
-        devices={"status_flush_s": 5.0, "readings_min_interval_s": 60},
+        devices={"status_flush_s": 5.0, "readings_min_interval_s": 60, "auto_register_max": 10**6},
         log={"level": "WARNING"},
     ).start()
     gateway.stop()  # the broker now keeps both sessions and queues for them

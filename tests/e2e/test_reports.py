@@ -17,7 +17,7 @@ from gateway.store.migrate import upgrade
 from tests.conftest import GatewayFactory
 from tests.e2e.test_console import ARTIFACTS, browser, sign_in, token  # noqa: F401 - fixture
 from tests.reports.fixture import expected, insert, local, make_records
-from tests.support.gateway import Gateway
+from tests.support.gateway import ADMIN_TOKEN, Gateway
 from tests.support.servers import Mosquitto
 
 OCTOBER = (local(2026, 10), local(2026, 11))
@@ -105,7 +105,7 @@ def test_report_html_in_chromium(browser: object, gateway: Gateway) -> None:  # 
     html = httpx.get(
         f"{gateway.base}/api/v1/reports/monthly",
         params={"month": "2026-10", "format": "html"},
-        headers={"Authorization": "Bearer test-admin-token"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         timeout=30,
     ).text
     page = browser.new_page(viewport={"width": 1000, "height": 1400})  # type: ignore[attr-defined]

@@ -280,3 +280,35 @@ def _replace(alarm: Alarm, **changes: Any) -> Alarm:
     import msgspec
 
     return msgspec.structs.replace(alarm, **changes)
+
+
+def _named(name: str) -> Any:
+    return lambda building_id: name
+
+
+def test_robot_markdown_shows_names_as_text_not_links_or_tags(server: Recorder) -> None:
+    url = server.url + "/cgi-bin/webhook/send?key=abc"
+    name = "[请点此确认](http://evil.example) <@all> **急** `x`"
+    notifier = WecomNotifier(name="wecom", config=_cfg("wecom", url=url), describe=_named(name))
+    run(notifier.send(NOTE))
+    content = json.loads(server.received[0]["body"])["markdown"]["content"]
+    assert "](" not in content and "<@" not in content and "**" not in content
+    assert "［请点此确认］（http://evil.example）" in content
+
+
+def test_email_subject_of_a_name_with_a_line_break_is_one_line() -> None:
+    inbox = _Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        notifier = EmailNotifier(
+            name="mail", describe=_named("金泰里\r\n1号楼"),
+            config=_cfg("email", host="127.0.0.1", port=port, security="none",
+                        sender="siteguard@street.example", to=["duty@street.example"]),
+        )  # fmt: skip
+        run(notifier.send(NOTE))  # raised on every retry before: a header cannot hold CRLF
+    finally:
+        controller.stop()
+    subject = str(make_header(decode_header(message_from_bytes(inbox.messages[0])["Subject"])))
+    assert "金泰里 1号楼" in subject and "\n" not in subject

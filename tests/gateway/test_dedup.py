@@ -18,3 +18,11 @@ def test_forgotten_after_window() -> None:
     d.remember("dev", "m1", 1_000, point_us=1)
     assert d.seen("dev", "m1", 1_000 + WINDOW + 1) is None
     assert len(d) == 0
+
+
+def test_bounded_by_count_too_the_oldest_forgotten_first() -> None:
+    dedup = Deduplicator(window_ms=600_000, max_entries=3)
+    for i in range(5):
+        dedup.remember("d1", f"m{i}", received_ms=i, point_us=i)
+    assert len(dedup) == 3
+    assert dedup.seen("d1", "m0", now_ms=5) is None and dedup.seen("d1", "m4", now_ms=5) == 4

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from adapters import RawMessage, default_registry
 from alerting.engine import Engine
 from gateway.directory import Directory
-from gateway.intake import Intake, UrgencyRule
+from gateway.intake import Intake, IntakeFull, UrgencyRule
 from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
 from siteguard.ids import IdFactory
@@ -89,5 +91,29 @@ def test_lanes_are_chunked_and_urgent_is_taken_first() -> None:
         # An explicit lane wins over the rule (an HTTP push whose content is known).
         intake.submit(raw("vendor/ctwing/http"), want_ack=False, urgent=True)
         assert intake.has_urgent and not intake.has_bulk
+
+    asyncio.run(scenario())
+
+
+def test_the_intake_is_bounded_for_what_can_wait_elsewhere() -> None:
+    async def scenario() -> None:
+        dropped: list[int] = []
+        intake = Intake(
+            batch_max=10,
+            urgent_batch_max=10,
+            is_urgent=lambda m: m.topic.endswith("/event"),
+            max_pending=3,
+            dropped=lambda: dropped.append(1),
+        )
+        for i in range(3):
+            intake.submit(raw(f"B1/gas/g{i}/telemetry"), want_ack=False)
+        # Full: QoS 0 is dropped and counted; a push is refused (the platform retries);
+        # QoS 1 is still taken (the broker bounds it by our Receive Maximum).
+        assert intake.submit(raw("B1/gas/g9/telemetry"), want_ack=False) is None
+        assert dropped == [1] and intake.pending == 3
+        with pytest.raises(IntakeFull):
+            intake.submit(raw("vendor/ctwing/http"), want_ack=True, refuse_when_full=True)
+        assert intake.submit(raw("B1/smoke/s1/event", {"type": "alarm"}), want_ack=True)
+        assert intake.pending == 4
 
     asyncio.run(scenario())

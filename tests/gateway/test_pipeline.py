@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from adapters import RawMessage, default_registry
 from alerting.engine import Engine
 from alerting.model import AlarmError
+from gateway.audit import Actor
 from gateway.collector import Collector
-from gateway.commands import AlarmCommands
+from gateway.commands import AlarmCommands, TicketCommands
 from gateway.dedup import Deduplicator
 from gateway.hub import EventHub, HubEvent
 from gateway.intake import Intake
@@ -52,6 +53,8 @@ from siteguard.config import (
     TicketsConfig,
 )
 from siteguard.ids import IdFactory
+
+DUTY = Actor(name="duty", role="duty")
 
 
 class Recorder:
@@ -105,12 +108,8 @@ class Rig:
         self.rules = Engine(
             rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
         )
-        collector = Collector(
-            engine=self.rules,
-            status=status,
-            tickets=TicketDesk(config=TicketsConfig(), registry=registry, ids=IdFactory()),
-            metrics=metrics,
-        )
+        desk = TicketDesk(config=TicketsConfig(), registry=registry, ids=IdFactory())
+        collector = Collector(engine=self.rules, status=status, tickets=desk, metrics=metrics)
         self.intake = Intake(
             batch_max=batch_max,
             urgent_batch_max=100,
@@ -152,7 +151,14 @@ class Rig:
             clock=self.clock,
             wake=wake,
         )
-        self.alarms = AlarmCommands(pipeline=self.pipeline, store=self.store)
+        self.alarms = AlarmCommands(pipeline=self.pipeline, store=self.store, ids=IdFactory())
+        self.tickets = TicketCommands(
+            pipeline=self.pipeline,
+            store=self.store,
+            desk=desk,
+            ids=IdFactory(),
+            escalate_every_ms=86_400_000,
+        )
 
     def message(self, topic: str, payload: dict[str, Any]) -> RawMessage:
         return RawMessage(
@@ -270,6 +276,33 @@ def test_a_fire_hold_due_at_a_refused_ack_is_committed_announced_notified_ticket
     assert [(t.category, t.alarm_id) for t in tickets] == [("fire", fire[0].id)]  # ticketed
     history = [(h.kind, h.action) for h in rig.rows(schema.alarm_history)]
     assert history.count(("smoke", "acknowledged")) == 1  # the refused one left no trace
+    (audit,) = rig.rows(schema.audit_log)  # ...in the audit log neither
+    assert (audit.action, audit.actor, audit.role) == ("alarm.acknowledge", "duty", "duty")
+    before, after = json.loads(audit.before), json.loads(audit.after)
+    assert before["acknowledged_ms"] is None and after["verdict"] == "real"
+
+
+def test_tickets_opened_and_moved_by_people_are_audited(rig: Rig) -> None:
+    async def scenario() -> None:
+        async with running(rig):
+            opened = await rig.tickets.create(
+                by=DUTY, title="消防通道堵塞", category="inspection", building_id="B1",
+                severity="warning", responsible=None, due_ms=None, venue_type=None, note=None,
+            )  # fmt: skip
+            await rig.tickets.transition(
+                opened["id"], to="assigned", note=None, responsible="区住建委", role="duty",
+                by=DUTY, buildings=None,
+            )  # fmt: skip
+
+    asyncio.run(scenario())
+    rows = sorted(rig.rows(schema.audit_log), key=lambda r: r.id)
+    assert [(r.action, r.target_kind) for r in rows] == [
+        ("ticket.create", "ticket"),
+        ("ticket.move", "ticket"),
+    ]
+    moved = rows[1]
+    assert json.loads(moved.before)["status"] == "open"
+    assert json.loads(moved.after)["responsible"] == "区住建委"
 
 
 async def _refused_ack(rig: Rig) -> list[tuple[str, str]]:
@@ -279,11 +312,11 @@ async def _refused_ack(rig: Rig) -> list[tuple[str, str]]:
         assert done is not None
         await asyncio.wait_for(done, 5)
         (smoke,) = rig.pipeline.active_alarms()
-        await rig.alarms.acknowledge(smoke.id, verdict="real", note=None, by="duty")
+        await rig.alarms.acknowledge(smoke.id, verdict="real", note=None, by=DUTY)
         # One detector still in alarm: the fire hold falls due 60 s after it opened.
         rig.clock.advance(60_000)
         with pytest.raises(AlarmError):  # a second acknowledgement: refused, 409
-            await rig.alarms.acknowledge(smoke.id, verdict="real", note=None, by="duty")
+            await rig.alarms.acknowledge(smoke.id, verdict="real", note=None, by=DUTY)
         while not queue.empty():
             event = queue.get_nowait()
             assert event is not None

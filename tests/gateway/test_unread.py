@@ -35,3 +35,9 @@ def test_a_restart_does_not_say_it_again_the_same_day() -> None:
     unread.restore(["ctwing:15017088"], now_ms=MORNING)
     assert unread.seen("ctwing:15017088", ("foo",), "g1", MORNING + 1) is None
     assert unread.day_start_ms(MORNING) == MORNING - 10 * 3_600_000
+
+
+def test_a_flood_of_made_up_products_is_counted_not_noticed_one_by_one() -> None:
+    unread = UnreadFields(metrics=Metrics(), ids=IdFactory(), timezone="Asia/Shanghai")
+    notices = [unread.seen(f"p{i}", ("x",), "d1", 1_790_000_000_000) for i in range(500)]
+    assert sum(n is not None for n in notices) == 200

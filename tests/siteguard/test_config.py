@@ -115,3 +115,44 @@ def test_shipped_example_configuration_is_valid(capsys: pytest.CaptureFixture[st
     example = Path(__file__).resolve().parents[2] / "deploy" / "siteguard.example.toml"
     assert main(["check-config", "--config", str(example)]) == 0
     assert "configuration OK" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        # A mistyped channel type: the channel (its secret, its token URL) is never printed.
+        (
+            '[notify.channels.duty]\ntype = "wecomm"\nsecret = "SEC-abc"\n'
+            'url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY-123"\n',
+            ["SEC-abc", "KEY-123"],
+        ),
+        ('[database]\nurl = "postgresqlx://sg:hunter2@db/sg"\n', ["hunter2"]),
+        ('[database]\nurl = "postgresql://sg:hunter2@db:port/sg"\n', ["hunter2"]),
+        ('[mqtt]\nurl = "mqtt://gw:s3cret@broker:nope"\n', ["s3cret"]),
+        ('[tickets]\nexport_url = "ftp://u:pw9@x/?token=T0K"\n', ["pw9", "T0K"]),
+    ],
+)
+def test_config_errors_never_echo_a_secret(tmp_path: Path, text: str, secrets: list[str]) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text))
+    said = str(err.value)
+    assert "invalid configuration" in said
+    for secret in secrets:
+        assert secret not in said
+
+
+def test_an_smtp_password_is_never_sent_in_clear(tmp_path: Path) -> None:
+    text = (
+        '[notify.channels.mail]\ntype = "email"\nhost = "smtp.example"\nsecurity = "none"\n'
+        'username = "u"\npassword = "pw"\nsender = "a@example"\nto = ["b@example"]\n'
+    )
+    with pytest.raises(ConfigError, match="unencrypted"):
+        load_settings(write(tmp_path, text))
+
+
+def test_the_admin_token_is_at_least_24_characters(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"auth\.admin_token") as err:
+        load_settings(write(tmp_path, '[auth]\nadmin_token = "short-token"\n'))
+    assert "short-token" not in str(err.value)
+    long = load_settings(write(tmp_path, '[auth]\nadmin_token = "a-long-enough-admin-token-1"\n'))
+    assert long.auth.admin_token is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ import httpx
 
 from tests.support.servers import ROOT, free_port, wait_for
 
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_TOKEN = "test-admin-token-0123456789"
 
 
 def write_config(
@@ -51,13 +52,18 @@ def _toml(value: Any) -> str:
 
 
 class Gateway:
-    def __init__(self, config: Path, *, log_path: Path) -> None:
+    def __init__(self, config: Path, *, log_path: Path, ca_file: Path | None = None) -> None:
+        """``ca_file``: the API serves HTTPS with a certificate this CA signed."""
         self.config = config
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
         text = config.read_text()
         self.port = int(text.split("[api]")[1].split("port = ")[1].split()[0])
-        self.base = f"http://127.0.0.1:{self.port}"
+        scheme = "https" if ca_file else "http"
+        self.base = f"{scheme}://127.0.0.1:{self.port}"
+        self.verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
+        )
 
     def start(self, *, wait_ready: bool = True) -> Gateway:
         with self.log_path.open("ab") as log:
@@ -76,7 +82,9 @@ class Gateway:
             assert self.proc is not None
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gateway exited with {self.proc.returncode}:\n{self.log()}")
-            return httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200
+            return (
+                httpx.get(f"{self.base}/healthz", timeout=1, verify=self.verify).status_code == 200
+            )
 
         try:
             wait_for(ready, timeout=timeout, what="gateway /healthz")
@@ -100,7 +108,9 @@ class Gateway:
 
     def get(self, path: str, *, token: str | None = ADMIN_TOKEN, **params: Any) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = httpx.get(f"{self.base}{path}", headers=headers, params=params, timeout=10)
+        response = httpx.get(
+            f"{self.base}{path}", headers=headers, params=params, timeout=10, verify=self.verify
+        )
         response.raise_for_status()
         return response.json()
 
@@ -109,11 +119,13 @@ class Gateway:
     ) -> httpx.Response:
         """Any request, as it comes back (tests look at statuses)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.request(method, f"{self.base}{path}", headers=headers, timeout=10, **kwargs)
+        return httpx.request(
+            method, f"{self.base}{path}", headers=headers, timeout=10, verify=self.verify, **kwargs
+        )
 
     def metrics(self) -> dict[str, float]:
         """Prometheus samples as {'name{labels}': value}."""
-        text = httpx.get(f"{self.base}/metrics", timeout=5).text
+        text = httpx.get(f"{self.base}/metrics", timeout=5, verify=self.verify).text
         samples = {}
         for line in text.splitlines():
             if line and not line.startswith("#"):

@@ -1,0 +1,61 @@
+"""What the API remembers about tokens between requests: failed sign-ins per address (a
+brute-force limit) and when each token was last used (written to the store now and then,
+not on every request)."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+_WINDOW_MS = 60_000
+_ADDRESSES_MAX = 10_000  # a flood of addresses forgets the oldest first
+
+
+class AuthFailures:
+    """Failed sign-ins per client address over the last minute; thread-safe (auth runs in
+    FastAPI's thread pool)."""
+
+    def __init__(self, *, per_minute: int) -> None:
+        self._per_minute = per_minute
+        self._failures: dict[str, deque[int]] = {}
+        self._lock = threading.Lock()
+
+    def blocked_for_s(self, address: str, now_ms: int) -> int:
+        """Seconds until ``address`` may try again; 0 when it may now."""
+        with self._lock:
+            times = self._failures.get(address)
+            if times is None:
+                return 0
+            while times and times[0] <= now_ms - _WINDOW_MS:
+                times.popleft()
+            if len(times) < self._per_minute:
+                return 0
+            return max(1, (times[0] + _WINDOW_MS - now_ms + 999) // 1000)
+
+    def failed(self, address: str, now_ms: int) -> None:
+        with self._lock:
+            times = self._failures.get(address)
+            if times is None:
+                if len(self._failures) >= _ADDRESSES_MAX:
+                    del self._failures[next(iter(self._failures))]
+                times = self._failures[address] = deque(maxlen=self._per_minute)
+            times.append(now_ms)
+
+
+class TokenUsage:
+    """Token id -> when it was last used, taken by the housekeeping (``take``) and written
+    to ``tokens.last_used_ms`` in one statement."""
+
+    def __init__(self) -> None:
+        self._used: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def used(self, token_id: str, now_ms: int) -> None:
+        with self._lock:
+            if len(self._used) < _ADDRESSES_MAX:
+                self._used[token_id] = now_ms
+
+    def take(self) -> dict[str, int]:
+        with self._lock:
+            used, self._used = self._used, {}
+        return used

@@ -1,0 +1,154 @@
+"""HTTP pushes as an attacker would send them: replays, stale signed times, nonces used
+again with another body, one adapter naming another platform's devices or ours by id."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from adapters import RawMessage, default_registry
+from adapters.base import PushRequest
+from adapters.onenet import signature
+from alerting.engine import Engine
+from gateway.directory import Directory
+from gateway.http_ingest import HttpIngest, PushRefused, PushResult
+from gateway.intake import IntakeFull
+from gateway.registry import DeviceInfo, Registry
+from gateway.replay import ReplayGuard
+from siteguard.clock import FakeClock
+from siteguard.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig
+from siteguard.ids import IdFactory
+
+TOKEN = "onenet-token"
+SECRET = "push-secret"
+IMEI = "866971012345678"
+
+
+class Rig:
+    def __init__(self, *, full: bool = False) -> None:
+        self.clock = FakeClock()
+        self.registry = Registry()
+        self.registry.put_device(
+            DeviceInfo(device_id="s1", device_type="smoke", building_id="B1", imei=IMEI)
+        )
+        self.registry.put_device(
+            DeviceInfo(device_id="s2", device_type="smoke", building_id="B1", dev_eui="A" * 16)
+        )
+        self.registry.put_device(DeviceInfo(device_id="e1", device_type="ebike", building_id="B1"))
+        engine = Engine(
+            rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+        )
+        self.taken: list[RawMessage] = []
+        self.full = full
+        configs = AdaptersConfig(
+            ctwing={"secret": SECRET},
+            ebike_board={"secret": SECRET},
+            onenet={"token": TOKEN, "replay_window_s": 3600},
+        )
+        self.ingest = HttpIngest(
+            adapters=default_registry(
+                topic_prefix="siteguard/v1", max_payload_bytes=65536, onenet_token=TOKEN
+            ),
+            configs=configs,
+            directory=Directory(registry=self.registry, book=engine.book),
+            submit=self.submit,
+            clock=self.clock,
+            topic_prefix="siteguard/v1",
+            max_bytes=65536,
+            accept_timeout_s=1,
+            guard=ReplayGuard(),
+        )
+
+    def submit(self, message: RawMessage, **kwargs: Any) -> asyncio.Future[None]:
+        if self.full and kwargs.get("refuse_when_full"):
+            raise IntakeFull("9 messages are waiting")
+        self.taken.append(message)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    def push(self, adapter: str, body: bytes, **headers: str) -> PushResult:
+        request = PushRequest(body=body, headers=headers, query={})
+        return asyncio.run(self.ingest.push(adapter, request))
+
+
+def onenet(at_ms: int, nonce: str = "abcdefgh", value: int = 10) -> bytes:
+    msg = json.dumps(
+        {"at": at_ms, "imei": IMEI, "type": 1, "ds_id": "Alarm_Status", "value": value}
+    )
+    sig = signature(TOKEN, nonce, msg.encode())
+    return f'{{"msg":{msg},"msg_signature":"{sig}","nonce":"{nonce}"}}'.encode()
+
+
+def ctwing(identifier_key: str, identifier: str) -> bytes:
+    return json.dumps(
+        {"messageType": "eventReport", identifier_key: identifier, "timestamp": 1,
+         "eventType": 1, "payload": {"serviceId": "smoke_alarm", "smoke_state": 1}}
+    ).encode()  # fmt: skip
+
+
+def test_a_replayed_push_is_taken_once_and_answered_as_a_duplicate() -> None:
+    rig = Rig()
+    body = onenet(rig.clock.now_ms())
+    first = rig.push("onenet", body)
+    assert first.events == 1 and not first.duplicate
+    again = rig.push("onenet", body)
+    assert again.duplicate and again.events == 0
+    assert len(rig.taken) == 1
+
+
+def test_a_nonce_used_again_with_another_body_is_not_taken() -> None:
+    rig = Rig()
+    now = rig.clock.now_ms()
+    assert rig.push("onenet", onenet(now, nonce="n1")).events == 1
+    reused = rig.push("onenet", onenet(now + 1, nonce="n1", value=11))
+    assert reused.duplicate and len(rig.taken) == 1
+
+
+def test_a_push_signed_long_ago_is_refused_as_stale() -> None:
+    rig = Rig()
+    old = onenet(rig.clock.now_ms() - 2 * 3600_000)
+    with pytest.raises(PushRefused) as err:
+        rig.push("onenet", old)
+    assert err.value.status == 401 and "stale" in err.value.detail
+    assert not rig.taken
+
+
+def test_a_push_not_taken_is_taken_when_the_platform_retries() -> None:
+    rig = Rig(full=True)
+    body = onenet(rig.clock.now_ms())
+    with pytest.raises(PushRefused) as err:
+        rig.push("onenet", body)
+    assert err.value.status == 503
+    rig.full = False
+    assert rig.push("onenet", body).events == 1
+
+
+def test_a_non_ascii_signature_is_a_401_not_a_crash() -> None:
+    rig = Rig()
+    body = onenet(rig.clock.now_ms()).replace(
+        b'"msg_signature":"', b'"msg_signature":"\xe7\xad\xbe'
+    )
+    with pytest.raises(PushRefused) as err:
+        rig.push("onenet", body)
+    assert err.value.status == 401
+
+
+def test_an_adapter_finds_devices_only_through_its_platforms_identifiers() -> None:
+    rig = Rig()
+    auth = {"x-siteguard-secret": SECRET}
+    # CTWing names NB-IoT devices by IMEI (or its own device id): that works...
+    assert rig.push("ctwing", ctwing("IMEI", IMEI), **auth).events == 1
+    # ...but not our device ids, nor a LoRaWAN DevEUI: such a push is held as unknown.
+    for key, identifier in (("deviceId", "s1"), ("deviceId", "A" * 16)):
+        result = rig.push("ctwing", ctwing(key, identifier), **auth)
+        assert result.events == 0 and result.held == [identifier]
+    # The e-bike board knows its boxes by our ids, and only e-bike blockers.
+    box = {"deviceId": "e1", "warningType": "007", "data": {"original_timestamp": 1}}
+    assert rig.push("ebike_board", json.dumps(box).encode(), **auth).events == 1
+    smoke = {**box, "deviceId": "s1"}
+    refused = rig.push("ebike_board", json.dumps(smoke).encode(), **auth)
+    assert refused.events == 0 and refused.held == ["s1"]
