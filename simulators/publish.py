@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
@@ -57,7 +58,10 @@ class Publisher:
         client_id: str,
         username: str | None = None,
         password: str | None = None,
+        ca_file: str | Path | None = None,
     ) -> None:
+        """``ca_file``: the CA that signed the broker's certificate, for ``mqtts://`` with a
+        site's private CA (deploy/mosquitto/make-certs.sh); the system's CAs otherwise."""
         parts = urlsplit(url)
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         self._client.max_inflight_messages_set(1000)
@@ -65,7 +69,7 @@ class Publisher:
         if username:
             self._client.username_pw_set(username, password)
         if parts.scheme == "mqtts":
-            self._client.tls_set()
+            self._client.tls_set(ca_certs=str(ca_file) if ca_file else None)
         self._client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
         self._client.loop_start()
 

@@ -41,6 +41,7 @@ def _publisher(args: argparse.Namespace, name: str) -> Publisher:
         client_id=f"siteguard-sim-{name}-{uuid.uuid4().hex[:6]}",
         username=args.username,
         password=args.password,
+        ca_file=args.ca_file,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import signal
@@ -57,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="managers: a building in scope (repeat for several)",
     )
+    create.add_argument(
+        "--expires-in-days", type=int, default=None, help="the token stops working after this"
+    )
     create.set_defaults(handler=_cmd_token_create)
 
     registry = sub.add_parser("registry", help="the building and device registry")
@@ -66,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("--buildings", type=Path, help="CSV: building_id,name,community,...")
     importer.add_argument("--devices", type=Path, help="CSV: device_id,device_type,building_id,...")
     importer.set_defaults(handler=_cmd_registry_import)
+    _add_broker_users(registry_sub)
 
     _add_report(sub)
     _add_simulate(sub)
@@ -77,6 +82,71 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000, help="API/console port (0: any free one)")
     demo.set_defaults(handler=_cmd_demo)
     return parser
+
+
+_BROKER_USERS_HELP = """\
+Each device logs in to the broker's device listener (deploy/mosquitto/mosquitto.conf) with
+user name = its device id and a password of its own. This writes what Mosquitto reads:
+
+  --passwords        the provisioning sheet, CSV device_id,password,building_id,device_type.
+                     Read if it exists; each registered device without a row gets a random
+                     password (20 characters, no look-alikes), appended. Rows are never
+                     changed, so re-running after an import only adds the new devices. Rows
+                     may be typed in (a vendor's factory passwords; with --no-generate a
+                     missing row is an error). Anything in an optional `revoked` column
+                     shuts its device out. It holds every device's password: keep it off
+                     the broker, readable by whoever provisions devices only.
+  --password-file    Mosquitto's password file (PBKDF2-SHA512, as mosquitto_passwd writes):
+                     the --include files' lines (platform bridges), then one line per device.
+  --acl-file         the ACL for mqtt.topic_prefix, the gateway's user and each --bridge.
+
+Devices with a dev_eui or platform_id (LoRaWAN, carrier platforms) get no account unless
+--include-platform-devices: they never connect themselves. A device named like the gateway's
+user or client ids, a bridge, or with ':' in its id, gets none either (exit status 1).
+Then reload the broker (systemctl reload mosquitto): it disconnects revoked devices only.
+See docs/deployment-broker.md.
+"""
+
+
+def _add_broker_users(registry_sub: Any) -> None:
+    users = registry_sub.add_parser(
+        "broker-users",
+        help="Mosquitto password file (and ACL) for the registered devices",
+        description=_BROKER_USERS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _config_arg(users)
+    users.add_argument("--passwords", type=Path, required=True, help="the provisioning sheet (CSV)")
+    users.add_argument(
+        "--password-file", type=Path, help="Mosquitto password file to write (default: stdout)"
+    )
+    users.add_argument("--acl-file", type=Path, help="Mosquitto ACL file to write")
+    users.add_argument(
+        "--include",
+        type=Path,
+        action="append",
+        default=[],
+        help="password-file lines to copy in first: platform bridges (repeatable)",
+    )
+    users.add_argument(
+        "--bridge",
+        action="append",
+        default=[],
+        metavar="ADAPTER=USER",
+        help="ACL: USER may write only {prefix}/vendor/ADAPTER/# (repeatable)",
+    )
+    users.add_argument("--gateway-user", help="the gateway's broker user (default: mqtt.username)")
+    users.add_argument(
+        "--no-generate",
+        action="store_true",
+        help="passwords come from the sheet only: a device without a row gets no account",
+    )
+    users.add_argument(
+        "--include-platform-devices",
+        action="store_true",
+        help="accounts for devices with a dev_eui or platform_id too",
+    )
+    users.set_defaults(handler=_cmd_registry_broker_users)
 
 
 def _add_report(sub: Any) -> None:
@@ -146,6 +216,9 @@ def _add_simulate(sub: Any) -> None:
     simulate.add_argument("--broker", help="mqtt://host:port (required unless --list)")
     simulate.add_argument("--username")
     simulate.add_argument("--password")
+    simulate.add_argument(
+        "--ca-file", type=Path, default=None, help="the CA of an mqtts:// broker (a site's own)"
+    )
     simulate.add_argument("--list", action="store_true", help="list the built-in scenarios")
     simulate.add_argument("--scenario", help="a built-in scenario's name, or a TOML file")
     simulate.add_argument("--tag", help="prefix for the scenario's building and device ids")
@@ -277,28 +350,36 @@ def _cmd_token_create(args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
     from api.auth import new_token
-    from api.routers.tokens import token_row
+    from api.routers.tokens import created_entry, token_row
+    from gateway.audit import command_line, record
     from gateway.store import schema
     from siteguard.clock import SystemClock
     from siteguard.ids import IdFactory
 
     if args.role != "manager" and args.building:
         raise ConfigError("--building: only manager tokens have a building scope")
+    days = args.expires_in_days
+    if days is not None and not 1 <= days <= 3650:
+        raise ConfigError("--expires-in-days: 1 to 3650")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     engine = _open_store(args)
     now = SystemClock().now_ms()
     token = new_token()
+    ids = IdFactory()
+    actor = command_line(getpass.getuser())
     row = token_row(
-        token_id=IdFactory().new(now),
+        token_id=ids.new(now),
         name=args.name,
         role=args.role,
         buildings=(args.building or []) if args.role == "manager" else None,
         token=token,
-        by="cli",
+        by=actor.name,
         now=now,
+        expires_ms=None if days is None else now + days * 86_400_000,
     )
     with engine.begin() as conn:
         conn.execute(sa.insert(schema.tokens), row)
+        record(conn, created_entry(ids.new(now), now, actor, row))
     engine.dispose()
     print(token)
     print(
@@ -309,6 +390,7 @@ def _cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def _cmd_registry_import(args: argparse.Namespace) -> int:
+    from gateway.audit import command_line
     from siteguard.clock import SystemClock
     from siteguard.registry_import import import_registry
 
@@ -317,7 +399,11 @@ def _cmd_registry_import(args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     engine = _open_store(args)
     report = import_registry(
-        engine, buildings=args.buildings, devices=args.devices, clock=SystemClock()
+        engine,
+        buildings=args.buildings,
+        devices=args.devices,
+        clock=SystemClock(),
+        actor=command_line(getpass.getuser()),
     )
     engine.dispose()
     for error in report.errors:
@@ -325,6 +411,52 @@ def _cmd_registry_import(args: argparse.Namespace) -> int:
     bad = len(report.errors)
     print(f"imported: {report.created} created, {report.updated} updated, {bad} bad rows")
     return 0 if report.ok else 1
+
+
+def _cmd_registry_broker_users(args: argparse.Namespace) -> int:
+    from siteguard.broker_users import Request, broker_users
+
+    settings = load_settings(args.config)
+    bridges = []
+    for item in args.bridge:
+        adapter, sep, user = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--bridge {item}: expected ADAPTER=USER")
+        bridges.append((adapter.strip(), user.strip()))
+    request = Request(
+        passwords=args.passwords,
+        password_file=args.password_file,
+        acl_file=args.acl_file,
+        include=tuple(args.include),
+        bridges=tuple(bridges),
+        gateway_user=args.gateway_user or settings.mqtt.username or "siteguard-gateway",
+        gateway_client_id=settings.mqtt.client_id,
+        topic_prefix=settings.mqtt.topic_prefix,
+        generate=not args.no_generate,
+        include_platform=args.include_platform_devices,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    engine = _open_store(args)
+    try:
+        outcome, text = broker_users(engine, request)
+    finally:
+        engine.dispose()
+    if args.password_file is None:
+        sys.stdout.write(text)
+    for message in outcome.refused:
+        print(f"error: {message}", file=sys.stderr)
+    if outcome.unregistered:
+        print(
+            f"left out (in the sheet, not registered): {', '.join(outcome.unregistered)}",
+            file=sys.stderr,
+        )
+    print(
+        f"broker users: {len(outcome.accounts)} devices, {len(outcome.generated)} new passwords "
+        f"(in {args.passwords}), {len(outcome.revoked)} revoked, "
+        f"{outcome.platform_skipped} platform devices skipped, {len(outcome.refused)} refused",
+        file=sys.stderr,
+    )
+    return 0 if outcome.ok else 1
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:

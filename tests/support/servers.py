@@ -8,6 +8,7 @@ pass by skipping.
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -132,14 +133,14 @@ class ServerProcess:
 
 
 class Mosquitto(ServerProcess):
-    """Mosquitto started from the shipped ``deploy/mosquitto.conf``, with its own port."""
+    """Mosquitto started from the shipped ``deploy/mosquitto/dev.conf``, with its own port."""
 
     name = "mosquitto"
 
     def __init__(self, workdir: Path) -> None:
         self.binary = need_binary("mosquitto", Path("/usr/sbin/mosquitto"))
         super().__init__(workdir)
-        conf = (ROOT / "deploy" / "mosquitto.conf").read_text()
+        conf = (ROOT / "deploy" / "mosquitto" / "dev.conf").read_text()
         conf = conf.replace("listener 1883 127.0.0.1", f"listener {self.port} 127.0.0.1")
         conf = conf.replace("/var/lib/mosquitto/", f"{workdir}/")
         (workdir / "mosquitto.conf").write_text(conf)
@@ -150,6 +151,65 @@ class Mosquitto(ServerProcess):
     @property
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
+
+
+class SecureMosquitto(ServerProcess):
+    """Mosquitto from the production ``deploy/mosquitto/mosquitto.conf`` (TLS, a password file
+    per listener, the ACL), changing only its two ports (bound to 127.0.0.1) and its
+    /etc/mosquitto/ and /var/lib/mosquitto/ folders, both this server's own folder. Put
+    certs/{ca.crt,server.crt,server.key}, devices.passwd, gateway.passwd and acl in
+    ``workdir`` before ``start``.
+
+    The folder is made in /tmp, not pytest's (private to our user): Mosquitto started as
+    root drops to the ``mosquitto`` user before it reads its password and ACL files."""
+
+    name = "mosquitto-tls"
+
+    def __init__(self) -> None:
+        self.binary = need_binary("mosquitto", Path("/usr/sbin/mosquitto"))
+        super().__init__(Path(tempfile.mkdtemp(prefix="sg-mosquitto-", dir="/tmp")))
+        self.gateway_port = free_port()  # self.port is the device listener's
+        conf = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
+        for old, new in {
+            "\nlistener 8883\n": f"\nlistener {self.port} 127.0.0.1\n",
+            "\nlistener 8884\n": f"\nlistener {self.gateway_port} 127.0.0.1\n",
+            "/etc/mosquitto/": f"{self.workdir}/",
+            "/var/lib/mosquitto/": f"{self.workdir}/",
+        }.items():
+            if old not in conf:
+                raise RuntimeError(f"deploy/mosquitto/mosquitto.conf no longer has {old!r}")
+            conf = conf.replace(old, new)
+        (self.workdir / "mosquitto.conf").write_text(conf)
+
+    def command(self) -> list[str]:
+        return [self.binary, "-c", str(self.workdir / "mosquitto.conf")]
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            try:
+                user = pwd.getpwnam("mosquitto")
+            except KeyError:
+                pass
+            else:
+                for path in [self.workdir, *self.workdir.rglob("*")]:
+                    os.chown(path, user.pw_uid, user.pw_gid)
+        super().start()
+
+    def ready(self) -> bool:
+        return port_open(self.port) and port_open(self.gateway_port)
+
+    @property
+    def url(self) -> str:
+        """The device listener."""
+        return f"mqtts://127.0.0.1:{self.port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"mqtts://127.0.0.1:{self.gateway_port}"
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class VictoriaMetrics(ServerProcess):
