@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean graph
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,9 +21,11 @@ test: $(STAMP) lint typecheck
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tools/depgraph.py
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest --ignore=tests/e2e $(ARGS)
@@ -35,3 +37,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-data siteguard-data .mypy_cache .ruff_cache .pytest_cache
+
+# The package graph drawn in docs/architecture.md, from the code's imports.
+graph: $(STAMP)
+	$(BIN)/python tools/depgraph.py --write docs/architecture.md

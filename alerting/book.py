@@ -22,7 +22,7 @@ from alerting.model import (
     Notify,
     identity,
 )
-from siteguard.ids import IdFactory
+from core.ids import IdFactory
 
 Listener = Callable[[AlarmChange], None]
 HoldPolicy = Callable[[Alarm], bool]

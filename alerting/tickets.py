@@ -117,6 +117,11 @@ def title_for(alarm: Alarm, building_name: str | None) -> str:
     return f"{_TITLES.get(alarm.kind, alarm.kind)}：{subject}"
 
 
+def allowed_moves(status: str, role: Role) -> tuple[str, ...]:
+    """Where ``role`` may move a ticket in ``status``: the console draws its buttons from this."""
+    return tuple(to for (frm, to), roles in _MOVES.items() if frm == status and role in roles)
+
+
 def move(
     ticket: Ticket,
     to: str,

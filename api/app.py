@@ -24,7 +24,7 @@ from api.routers import (
     tokens,
     web,
 )
-from siteguard import __version__
+from core import __version__
 
 
 def create_app(*, context: ApiContext, limits: HttpLimits | None = None) -> FastAPI:

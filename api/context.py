@@ -12,13 +12,13 @@ from adapters.base import PushRequest
 from alerting.model import Alarm
 from alerting.tickets import Role
 from api.sessions import AuthFailures, TokenUsage
+from core.clock import Clock
+from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.http_ingest import PushResult
 from gateway.hub import EventHub
 from gateway.store.registry_rows import BuildingFields, DeviceFields
 from reports.report import Settings as ReportSettings
-from siteguard.clock import Clock
-from siteguard.ids import IdFactory
 
 T = TypeVar("T")
 

@@ -6,8 +6,8 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.text import Note, line
 from gateway.store.registry_rows import ID_PATTERN
-from siteguard.text import Note, line
 
 T = TypeVar("T")
 BuildingId = Annotated[str, Field(pattern=ID_PATTERN)]
@@ -198,3 +198,7 @@ class TicketOut(BaseModel):
     closed_at: str | None
     created_by: str
     history: list[HistoryEntry]
+    allowed_moves: list[str] = Field(
+        default_factory=list,
+        description="statuses the caller's token may move this ticket to (empty: none)",
+    )

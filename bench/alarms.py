@@ -1,6 +1,6 @@
 """Alarm benchmark.
 
-1. The rule engine alone: canonical events per second through ``alerting.engine.Engine``
+1. The rule engine alone: canonical events per second through ``alerting.rule_engine.Engine``
    (a street's mix, with alarms, detections and their timers), in this process.
 2. Alarm latency under load: the whole gateway (in this process, on a private Mosquitto and
    VictoriaMetrics) takes ``--rate`` msg/s of background telemetry from a separate
@@ -32,10 +32,10 @@ import numpy as np
 from common import PREFIX, Mosquitto, VictoriaMetrics, preload
 
 from adapters.events import Event
-from alerting.engine import Engine
+from alerting.rule_engine import RuleEngine
+from core.config import AlertingConfig, DevicesConfig, NotifyConfig, Settings
+from core.ids import IdFactory
 from siteguard.app import Service
-from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig, Settings
-from siteguard.ids import IdFactory
 
 ALARM_PUBLISHER = """
 import sys, time
@@ -87,8 +87,11 @@ def engine_rate(n: int, *, storm: bool) -> float:
                 building_id=b, device_id=f"d{d}", received_ms=now, ts_ms=now, battery_pct=50.0, **kw
             )
         )
-    engine = Engine(
-        rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+    engine = RuleEngine(
+        rules=AlertingConfig(),
+        devices=DevicesConfig(),
+        repeat_critical_s=NotifyConfig().repeat_critical_s,
+        ids=IdFactory(),
     )
     started = time.perf_counter()
     for event in events:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from alerting.engine import Engine
+from alerting.rule_engine import RuleEngine
 from gateway.hub import HubEvent
 from gateway.metrics import Metrics
 from gateway.status import StatusTracker
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 class Collector:
     def __init__(
-        self, *, engine: Engine, status: StatusTracker, tickets: TicketDesk, metrics: Metrics
+        self, *, engine: RuleEngine, status: StatusTracker, tickets: TicketDesk, metrics: Metrics
     ) -> None:
         self._engine = engine
         self._status = status

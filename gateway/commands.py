@@ -11,10 +11,12 @@ from sqlalchemy.engine import Connection
 
 from alerting.model import Alarm, AlarmNotFound
 from alerting.tickets import Role, Ticket, TicketEntry, TicketError, move
+from core.clock import Clock
+from core.ids import IdFactory
 from gateway.audit import Actor, audit_row, record_upsert
+from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
 from gateway.pending import PendingReleaser
 from gateway.pipeline import Pipeline
-from gateway.registry import BuildingInfo, DeviceInfo, Registry
 from gateway.store.alarms import load_alarm
 from gateway.store.db import UNAVAILABLE
 from gateway.store.registry_rows import (
@@ -28,8 +30,6 @@ from gateway.store.tickets import histories, load_ticket, ticket_object
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
 from gateway.turn import Turn
-from siteguard.clock import Clock
-from siteguard.ids import IdFactory
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -212,13 +212,13 @@ class TicketCommands:
 
 
 class RegistryCommands:
-    """Registry writes from the API: stored, then applied to ingest at once."""
+    """DeviceIndex writes from the API: stored, then applied to ingest at once."""
 
     def __init__(
         self,
         *,
         store: StoreWriter,
-        registry: Registry,
+        registry: DeviceIndex,
         clock: Clock,
         ids: IdFactory,
         pending: PendingReleaser | None = None,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from adapters.base import DeviceRef, IdentifierKind
 from alerting.book import AlarmBook
 from alerting.model import identity
-from gateway.registry import Registry
+from gateway.device_index import DeviceIndex
 
 
 class Directory:
     """The registry for identifiers, the alarm book for what is active on a device."""
 
-    def __init__(self, *, registry: Registry, book: AlarmBook) -> None:
+    def __init__(self, *, registry: DeviceIndex, book: AlarmBook) -> None:
         self._registry = registry
         self._book = book
 

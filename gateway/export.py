@@ -20,11 +20,11 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from core.clock import Clock
 from gateway.metrics import Metrics
 from gateway.store import schema
 from gateway.store.db import UNAVAILABLE
 from gateway.store.writer import StoreWriter
-from siteguard.clock import Clock
 
 log = logging.getLogger(__name__)
 _RETRYABLE = frozenset({408, 429})

@@ -30,11 +30,11 @@ from adapters.base import (
     SignedPush,
 )
 from adapters.registry import AdapterRegistry
+from core.clock import Clock
+from core.config import AdaptersConfig, PushConfig
 from gateway.directory import Directory
 from gateway.intake import IntakeFull
 from gateway.replay import ReplayGuard
-from siteguard.clock import Clock
-from siteguard.config import AdaptersConfig, PushConfig
 
 Submit = Callable[..., "asyncio.Future[None] | None"]
 _CLOCK_SKEW_MS = 300_000  # a platform's clock ahead of ours by up to five minutes

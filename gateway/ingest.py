@@ -41,9 +41,9 @@ import gmqtt
 from gmqtt.mqtt.constants import MQTTv50, MQTTv311
 
 from adapters.base import RawMessage
+from core.clock import Clock
+from core.config import MqttConfig
 from gateway.metrics import Metrics
-from siteguard.clock import Clock
-from siteguard.config import MqttConfig
 
 log = logging.getLogger(__name__)
 

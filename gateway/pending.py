@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.base import RawMessage
-from gateway.registry import Registry
+from gateway.device_index import DeviceIndex
 from gateway.store import schema
 from gateway.store.writer import StoreWriter
 
@@ -82,7 +82,7 @@ Submit = Callable[..., "asyncio.Future[None] | None"]
 
 
 class PendingReleaser:
-    def __init__(self, *, submit: Submit, store: StoreWriter, registry: Registry) -> None:
+    def __init__(self, *, submit: Submit, store: StoreWriter, registry: DeviceIndex) -> None:
         self._submit = submit
         self._store = store
         self._registry = registry

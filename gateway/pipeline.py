@@ -20,8 +20,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from alerting.engine import Engine
 from alerting.model import Alarm
+from alerting.rule_engine import RuleEngine
+from core.clock import Clock
 from gateway.collector import Collector
 from gateway.hub import EventHub
 from gateway.intake import Chunk, Intake
@@ -33,7 +34,6 @@ from gateway.series.writer import SeriesWriter
 from gateway.spool import SpoolFull
 from gateway.store.writer import StoreWriter
 from gateway.turn import Turn
-from siteguard.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Pipeline:
         intake: Intake,
         processor: Processor,
         collector: Collector,
-        engine: Engine,
+        engine: RuleEngine,
         store: StoreWriter,
         series: SeriesWriter,
         hub: EventHub,

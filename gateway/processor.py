@@ -20,13 +20,16 @@ import msgspec
 from adapters.base import Decoded, RawMessage, Rejection
 from adapters.events import Event
 from adapters.registry import AdapterRegistry
-from alerting.engine import Engine
+from alerting.rule_engine import RuleEngine
+from core.clock import Clock
+from core.config import DevicesConfig, IngestConfig
+from core.ids import IdFactory
 from gateway.collector import Collector
 from gateway.dedup import Deduplicator
+from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
 from gateway.directory import Directory
 from gateway.metrics import Metrics
-from gateway.notify.base import Notification
-from gateway.registry import BuildingInfo, DeviceInfo, Registry
+from gateway.notification import Notification
 from gateway.series.point import Point, PointClock, event_point
 from gateway.status import StatusTracker
 from gateway.store.alarms import notification_row
@@ -42,9 +45,6 @@ from gateway.store.rows import (
 from gateway.store.writeset import WriteSet
 from gateway.turn import Turn
 from gateway.unread import UnreadFields
-from siteguard.clock import Clock
-from siteguard.config import DevicesConfig, IngestConfig
-from siteguard.ids import IdFactory
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,10 @@ class Processor:
         self,
         *,
         adapters: AdapterRegistry,
-        registry: Registry,
+        registry: DeviceIndex,
         dedup: Deduplicator,
         status: StatusTracker,
-        engine: Engine,
+        engine: RuleEngine,
         collector: Collector,
         metrics: Metrics,
         clock: Clock,

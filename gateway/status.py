@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.events import Event
+from core.config import DevicesConfig
 from gateway.store import schema
 from gateway.store.rows import StatusRow
 from gateway.store.status import write_status
-from siteguard.config import DevicesConfig
 
 # Rows read at a time at start-up: a street's 100,000 devices are not all in memory as rows.
 _READ_BATCH = 5_000

@@ -14,7 +14,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alerting.engine import TicketRequest
+from alerting.rule_engine import TicketRequest
 from alerting.tickets import (
     MAX_LEVEL,
     Ticket,
@@ -25,22 +25,22 @@ from alerting.tickets import (
     opened_entry,
     title_for,
 )
+from core.config import TicketsConfig
+from core.ids import IdFactory
+from gateway.device_index import DeviceIndex
 from gateway.hub import HubEvent
-from gateway.notify.base import Notification
-from gateway.registry import Registry
+from gateway.notification import Notification
 from gateway.store import schema
 from gateway.store.alarms import notification_row
 from gateway.store.rows import OutboxRow
 from gateway.store.tickets import ticket_from_row, ticket_object
 from gateway.turn import Turn
-from siteguard.config import TicketsConfig
-from siteguard.ids import IdFactory
 
 _json = msgspec.json.Encoder()
 
 
 class TicketDesk:
-    def __init__(self, *, config: TicketsConfig, registry: Registry, ids: IdFactory) -> None:
+    def __init__(self, *, config: TicketsConfig, registry: DeviceIndex, ids: IdFactory) -> None:
         self._config = config
         self._registry = registry
         self._ids = ids

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alerting.engine import Engine
 from alerting.model import AlarmChange
+from alerting.rule_engine import RuleEngine
 from gateway.hub import HubEvent
-from gateway.notify.base import Notification
+from gateway.notification import Notification
 from gateway.store.writeset import WriteSet
 
 
 @dataclass(kw_only=True)
 class Turn:
-    engine: Engine
+    engine: RuleEngine
     now: int
     ws: WriteSet = field(default_factory=WriteSet)
     changes: list[AlarmChange] = field(default_factory=list)

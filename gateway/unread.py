@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from core.ids import IdFactory
 from gateway.metrics import Metrics
-from gateway.notify.base import AdminNotice, Notification
-from siteguard.ids import IdFactory
+from gateway.notification import AdminNotice, Notification
 
 _LABELS_MAX = 200  # products with a metric label of their own; the rest count as "other"
 

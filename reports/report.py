@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy.engine import Connection
 
+from core.config import Settings as SiteSettings
 from reports import data, metrics, warnings
 from reports.period import Period
-from siteguard.config import Settings as SiteSettings
 
 UNASSIGNED = "（未归属社区）"
 

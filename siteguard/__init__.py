@@ -1,3 +1,6 @@
-"""SiteGuard: the core package holds what every layer shares (clock, ids, config) and the CLI."""
+"""The composition root: the service's assembly (``app``), the CLI, the demo. Nothing below
+imports it."""
 
-__version__ = "0.1.0"
+from core import __version__
+
+__all__ = ["__version__"]

@@ -26,13 +26,17 @@ from sqlalchemy.engine import Connection, Engine
 
 from adapters.models import ModelLibrary
 from adapters.registry import default_registry
-from alerting.engine import Engine as RuleEngine
+from alerting.rule_engine import RuleEngine
 from api import ApiContext, create_app
 from api.limits import HttpLimits
 from api.sessions import AuthFailures, TokenUsage
+from core.clock import Clock, SystemClock
+from core.config import ConfigError, Settings
+from core.ids import IdFactory
 from gateway.collector import Collector
 from gateway.commands import AlarmCommands, RegistryCommands, StoreUnavailable, TicketCommands
 from gateway.dedup import Deduplicator
+from gateway.device_index import DeviceIndex
 from gateway.directory import Directory
 from gateway.export import TicketExporter
 from gateway.http_ingest import HttpIngest
@@ -40,15 +44,13 @@ from gateway.hub import EventHub
 from gateway.ingest import MqttIngest, quiet_noack
 from gateway.intake import Intake, UrgencyRule
 from gateway.metrics import Metrics
-from gateway.notify.base import Notification
+from gateway.notification import Notification
 from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.factory import create_notifiers
 from gateway.notify.routing import Router
 from gateway.pending import PendingReleaser, prune_pending
 from gateway.pipeline import Pipeline
 from gateway.processor import Processor
-from gateway.registry import Registry
-from gateway.report_delivery import ReportDelivery
 from gateway.series.point import status_points
 from gateway.series.sinks import SeriesSink, create_sink
 from gateway.series.writer import SeriesWriter
@@ -62,10 +64,8 @@ from gateway.store.retention import keep_newest, write_token_usage
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
 from gateway.unread import UnreadFields
+from reports.delivery import ReportDelivery
 from reports.report import settings_from
-from siteguard.clock import Clock, SystemClock
-from siteguard.config import ConfigError, Settings
-from siteguard.ids import IdFactory
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class _Parts:
     series: SeriesWriter
     pipeline: Pipeline
     dispatcher: Dispatcher
-    registry: Registry
+    registry: DeviceIndex
     ticket_commands: TicketCommands
     releaser: PendingReleaser
     exporter: TicketExporter | None
@@ -154,10 +154,15 @@ class Service:
         # Write-sets spooled before a crash must land before state is read back.
         await store.wait_available()
 
-        registry = Registry()
+        registry = DeviceIndex()
         status = StatusTracker(config=s.devices)
         dedup = Deduplicator(window_ms=s.ingest.dedup_window_s * 1000)
-        rules = RuleEngine(rules=s.alerting, devices=s.devices, notify=s.notify, ids=self.ids)
+        rules = RuleEngine(
+            rules=s.alerting,
+            devices=s.devices,
+            repeat_critical_s=s.notify.repeat_critical_s,
+            ids=self.ids,
+        )
         unread = UnreadFields(metrics=self.metrics, ids=self.ids, timezone=s.timezone)
         pending: list[Notification] = await store.run_in_store(
             lambda conn: self._restore(conn, registry, status, dedup, rules, unread)
@@ -441,7 +446,7 @@ class Service:
     def _restore(
         self,
         conn: Connection,
-        registry: Registry,
+        registry: DeviceIndex,
         status: StatusTracker,
         dedup: Deduplicator,
         rules: RuleEngine,

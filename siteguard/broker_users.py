@@ -45,8 +45,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.config import ConfigError
 from gateway.store import schema
-from siteguard.config import ConfigError
 
 # Mosquitto 2.0's mosquitto_passwd: PBKDF2-SHA512, 12 bytes of salt, 101 iterations. More
 # iterations would cost the broker's single thread that much more per connection, and a

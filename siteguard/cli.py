@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from core.config import ConfigError, load_settings
 from simulators.formats import FORMATS
-from siteguard.config import ConfigError, load_settings
 
 log = logging.getLogger("siteguard")
 
@@ -351,10 +351,10 @@ def _cmd_token_create(args: argparse.Namespace) -> int:
 
     from api.auth import new_token
     from api.routers.tokens import created_entry, token_row
+    from core.clock import SystemClock
+    from core.ids import IdFactory
     from gateway.audit import command_line, record
     from gateway.store import schema
-    from siteguard.clock import SystemClock
-    from siteguard.ids import IdFactory
 
     if args.role != "manager" and args.building:
         raise ConfigError("--building: only manager tokens have a building scope")
@@ -390,8 +390,8 @@ def _cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def _cmd_registry_import(args: argparse.Namespace) -> int:
+    from core.clock import SystemClock
     from gateway.audit import command_line
-    from siteguard.clock import SystemClock
     from siteguard.registry_import import import_registry
 
     if args.buildings is None and args.devices is None:

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from siteguard.config import (
+from core.config import (
     DingtalkChannel,
     EmailChannel,
     FeishuChannel,
@@ -32,7 +32,7 @@ Unknown keys and bad values stop start-up with a message that names the key;
 Secrets (`mqtt.password`, `influx.token`, `influx.password`, `auth.admin_token`) are better
 given in the environment than in the file, and are never logged.
 
-This page is generated from `siteguard/config.py` (`python -m siteguard.config_doc`).
+This page is generated from `core/config/` (`python -m siteguard.config_doc`).
 """
 
 

@@ -26,6 +26,9 @@ from amqtt.broker import Broker
 
 from api.auth import new_token
 from api.routers.tokens import token_row
+from core.clock import SystemClock
+from core.config import Settings
+from core.ids import IdFactory
 from gateway.store import schema
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
@@ -37,9 +40,6 @@ from simulators.publish import Publisher
 from simulators.show import CYCLE_MS, cast, incidents
 from simulators.street import Building, build_street
 from siteguard.app import Service
-from siteguard.clock import SystemClock
-from siteguard.config import Settings
-from siteguard.ids import IdFactory
 
 log = logging.getLogger(__name__)
 

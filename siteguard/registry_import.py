@@ -19,6 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 
+from core.clock import Clock
+from core.ids import IdFactory
 from gateway.audit import Actor, record_upsert
 from gateway.store.registry_rows import (
     BuildingFields,
@@ -28,8 +30,6 @@ from gateway.store.registry_rows import (
     upsert_building,
     upsert_device,
 )
-from siteguard.clock import Clock
-from siteguard.ids import IdFactory
 
 
 @dataclass

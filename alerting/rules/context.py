@@ -9,7 +9,7 @@ from alerting.book import AlarmBook
 from alerting.leases import Leases
 from alerting.scheduler import Scheduler
 from alerting.state import BuildingState, DeviceRuleState
-from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
+from core.config import AlertingConfig, DevicesConfig
 
 # (timer kind, building id, subject: a device id or an alarm identity)
 TimerKey = tuple[str, str, str]
@@ -22,7 +22,7 @@ class Context:
     leases: Leases = field(default_factory=Leases)  # offline leases, apart (alerting/leases.py)
     rules: AlertingConfig
     devices: DevicesConfig
-    notify: NotifyConfig
+    repeat_critical_ms: int  # re-alert an unacknowledged critical alarm this often
     buildings: dict[str, BuildingState] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
     # device -> device time (ms) of its latest event-channel message applied (Engine.on_event)

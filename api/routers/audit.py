@@ -14,8 +14,8 @@ from api.auth import Admin, Context
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page
 from api.schemas import Page
+from core.timefmt import parse_rfc3339, rfc3339
 from gateway.store import schema
-from siteguard.timefmt import parse_rfc3339, rfc3339
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=errors(*SIGNED_IN, 403))
 _decode = msgspec.json.decode

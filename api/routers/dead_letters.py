@@ -13,8 +13,8 @@ from api.auth import Admin, Context
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page
 from api.schemas import Page
+from core.timefmt import rfc3339
 from gateway.store import schema
-from siteguard.timefmt import rfc3339
 
 router = APIRouter(
     prefix="/api/v1/dead_letters", tags=["dead letters"], responses=errors(*SIGNED_IN, 403)

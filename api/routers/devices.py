@@ -13,9 +13,9 @@ from api.context import ApiContext
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
 from api.schemas import Device, DeviceDetail, Page, Reading, Unread
+from core.timefmt import rfc3339
 from gateway.store import schema
 from gateway.store.registry_rows import DeviceFields, RegistryError, check_id
-from siteguard.timefmt import rfc3339
 
 router = APIRouter(
     prefix="/api/v1/devices", tags=["devices"], responses=errors(*SIGNED_IN, 403, 404, 409)

@@ -15,9 +15,9 @@ from api.auth import Admin, Context
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, not_found
 from api.schemas import Page
+from core.timefmt import rfc3339
 from gateway.audit import audit_row, record
 from gateway.store import schema
-from siteguard.timefmt import rfc3339
 
 router = APIRouter(
     prefix="/api/v1/pending_devices",

@@ -13,10 +13,10 @@ from pydantic import BaseModel
 from api.auth import Context, CurrentPrincipal
 from api.responses import SIGNED_IN, errors
 from api.routers.common import not_found
+from core.timefmt import rfc3339
 from gateway.store.reports import list_reports, load_report
 from reports import Period, PeriodError, build_report
 from reports.render import MEDIA_TYPES, render
-from siteguard.timefmt import rfc3339
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=errors(*SIGNED_IN, 404))
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from alerting.tickets import allowed_moves
 from api.auth import Context, CurrentPrincipal, Principal, lookup
 from api.context import ApiContext
 from api.responses import SIGNED_IN, errors
@@ -41,9 +42,12 @@ def _still_valid(ctx: ApiContext, who: Principal) -> bool:
     return lookup(ctx, who.digest, now_ms=ctx.clock.now_ms()) is not None
 
 
-def sse(event: HubEvent) -> str:
-    data = json.dumps(event.data, ensure_ascii=False, separators=(",", ":"))
-    return f"id: {event.id}\nevent: {event.topic}\ndata: {data}\n\n"
+def sse(event: HubEvent, who: Principal) -> str:
+    data: dict[str, Any] = event.data
+    if event.topic == "ticket":
+        data = {**data, "allowed_moves": list(allowed_moves(data["status"], who.role))}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {event.id}\nevent: {event.topic}\ndata: {text}\n\n"
 
 
 def missed(ctx: ApiContext, who: Principal, after: str) -> list[HubEvent]:
@@ -128,7 +132,7 @@ async def stream(
             sent = last_event_id or ""
             if last_event_id:
                 for old in await run_in_threadpool(missed, ctx, who, last_event_id):
-                    yield sse(old)
+                    yield sse(old, who)
                     sent = old.id
             checked = loop.time()
             while True:
@@ -149,7 +153,7 @@ async def stream(
                     return  # fell behind: the client reconnects with its last id
                 if event is _QUIET or event.id <= sent or not who.sees(event.building_id):
                     continue
-                yield sse(event)
+                yield sse(event, who)
                 sent = event.id
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

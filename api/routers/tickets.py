@@ -8,15 +8,15 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from alerting.tickets import VENUE_TYPES, TicketError
+from alerting.tickets import VENUE_TYPES, TicketError, allowed_moves
 from api.auth import Context, CurrentPrincipal, Operator, Principal
 from api.context import ApiContext
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
 from api.schemas import Page, TicketIn, TicketOut, TransitionIn
+from core.timefmt import parse_rfc3339
 from gateway.store import schema
 from gateway.store.tickets import histories, load_ticket, ticket_from_row, ticket_object
-from siteguard.timefmt import parse_rfc3339
 
 router = APIRouter(
     prefix="/api/v1/tickets", tags=["tickets"], responses=errors(*SIGNED_IN, 403, 404, 409)
@@ -54,7 +54,7 @@ def list_tickets(
         total, rows = fetch_page(conn, query, table=t, where=where, paging=paging)
         tickets = [ticket_from_row(row) for row in rows]
         found = histories(conn, [ticket.id for ticket in tickets])
-    items = [TicketOut.model_validate(ticket_object(x, found[x.id])) for x in tickets]
+    items = [TicketOut.model_validate(_for(who, ticket_object(x, found[x.id]))) for x in tickets]
     return Page[TicketOut](items=items, total=total)
 
 
@@ -75,7 +75,7 @@ async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> dict[str
         due_ms = parse_rfc3339(body.due_at) if body.due_at else None
     except ValueError as exc:
         raise HTTPException(422, f"due_at: {exc}") from exc
-    return await ctx.tickets.create(
+    created = await ctx.tickets.create(
         by=who.actor,
         title=body.title,
         category=body.category,
@@ -86,6 +86,7 @@ async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> dict[str
         venue_type=body.venue_type,
         note=body.note,
     )
+    return _for(who, created)
 
 
 @router.post("/{ticket_id}/transition", response_model=TicketOut)
@@ -95,7 +96,7 @@ async def transition(
     """Move a ticket along: open -> assigned -> rectifying -> review -> closed (销号), or
     review -> rectifying on rejection. An illegal move is 409 with the reason."""
     try:
-        return await ctx.tickets.transition(
+        moved = await ctx.tickets.transition(
             ticket_id,
             to=body.to,
             note=body.note,
@@ -106,6 +107,12 @@ async def transition(
         )
     except TicketError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
+    return _for(who, moved)
+
+
+def _for(who: Principal, ticket: dict[str, Any]) -> dict[str, Any]:
+    """The ticket with the moves this caller may make, so the console never re-derives them."""
+    return {**ticket, "allowed_moves": list(allowed_moves(ticket["status"], who.role))}
 
 
 def _visible(ctx: ApiContext, who: Principal, ticket_id: str) -> dict[str, Any]:
@@ -113,7 +120,7 @@ def _visible(ctx: ApiContext, who: Principal, ticket_id: str) -> dict[str, Any]:
         loaded = load_ticket(conn, ticket_id)
     if loaded is None or not who.sees(loaded[0].building_id):
         raise not_found(f"ticket {ticket_id!r}")
-    return ticket_object(*loaded)
+    return _for(who, ticket_object(*loaded))
 
 
 def _building_exists(ctx: ApiContext, building_id: str) -> bool:

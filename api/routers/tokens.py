@@ -14,10 +14,10 @@ from api.auth import Admin, Context, new_token, token_digest
 from api.responses import SIGNED_IN, errors
 from api.routers.common import not_found
 from api.schemas import NewToken, Page, TokenIn, TokenOut
+from core.timefmt import rfc3339
 from gateway.audit import Actor, audit_row, record
 from gateway.store import schema
 from gateway.store.rows import AuditRow
-from siteguard.timefmt import rfc3339
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=errors(*SIGNED_IN, 403, 404))
 _json = msgspec.json.Encoder()

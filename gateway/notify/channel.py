@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from core.config import ChannelBase
 from gateway.notify import text
 from gateway.notify.http import HttpPoster
-from siteguard.config import ChannelBase
 
 C = TypeVar("C", bound=ChannelBase)
 

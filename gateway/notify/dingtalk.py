@@ -16,10 +16,10 @@ from typing import Any
 
 import httpx
 
+from core.config import DingtalkChannel
+from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.base import Notification
 from gateway.notify.channel import HttpChannelNotifier
-from siteguard.config import DingtalkChannel
 
 
 def sign(secret: str, timestamp_ms: int) -> str:

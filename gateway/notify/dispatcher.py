@@ -25,14 +25,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from core.clock import Clock
 from gateway.metrics import Metrics
-from gateway.notify.base import Notification, Notifier, decode_notification
+from gateway.notification import Notification, decode_notification
+from gateway.notify.base import Notifier
 from gateway.notify.queue import ChannelQueue, Entry
 from gateway.notify.routing import Router
 from gateway.store import schema
 from gateway.store.db import UNAVAILABLE
 from gateway.store.writer import StoreWriter
-from siteguard.clock import Clock
 
 log = logging.getLogger(__name__)
 

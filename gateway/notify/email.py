@@ -7,10 +7,11 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
+from core.config import EmailChannel
+from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.base import Notification, NotifyError
+from gateway.notify.base import NotifyError
 from gateway.notify.channel import ChannelNotifier
-from siteguard.config import EmailChannel
 
 
 class EmailNotifier(ChannelNotifier[EmailChannel]):

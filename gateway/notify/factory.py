@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from core.config import (
+    DingtalkChannel,
+    EmailChannel,
+    FeishuChannel,
+    NotifyConfig,
+    WebhookChannel,
+    WecomChannel,
+)
 from gateway.notify import text
 from gateway.notify.base import Notifier
 from gateway.notify.dingtalk import DingtalkNotifier
@@ -10,14 +18,6 @@ from gateway.notify.feishu import FeishuNotifier
 from gateway.notify.log import LogNotifier
 from gateway.notify.webhook import WebhookNotifier
 from gateway.notify.wecom import WecomNotifier
-from siteguard.config import (
-    DingtalkChannel,
-    EmailChannel,
-    FeishuChannel,
-    NotifyConfig,
-    WebhookChannel,
-    WecomChannel,
-)
 
 
 def create_notifiers(

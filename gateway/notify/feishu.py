@@ -13,10 +13,10 @@ import hmac
 import time
 from typing import Any
 
+from core.config import FeishuChannel
+from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.base import Notification
 from gateway.notify.channel import HttpChannelNotifier
-from siteguard.config import FeishuChannel
 
 
 def sign(secret: str, timestamp_s: int) -> str:

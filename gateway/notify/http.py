@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
+from core.config import redact_url
 from gateway.notify.base import NotifyError
-from siteguard.config import redact_url
 
 
 class HttpPoster:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from gateway.notify.base import Notification
+from gateway.notification import Notification
 
 log = logging.getLogger("siteguard.notify")
 

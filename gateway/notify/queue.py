@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from alerting.model import SEVERITY_RANK
-from gateway.notify.base import Notification
+from gateway.notification import Notification
 
 WINDOW_MS: Final = 60_000
 DIGEST_MAX: Final = 200  # notices in one digest; the rest wait for the next

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from alerting.model import SEVERITY_RANK
-from gateway.notify.base import Notification
-from siteguard.config import Route
+from core.config import Route
+from gateway.notification import Notification
 
 
 class Router:

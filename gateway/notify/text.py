@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from gateway.notify.base import Notification, ReportNotice
+from gateway.notification import Notification, ReportNotice
 
 KIND = {
     "smoke": "烟感报警",

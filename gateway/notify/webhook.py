@@ -8,12 +8,12 @@ from typing import Any
 
 import msgspec
 
+from core.config import WebhookChannel
+from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.base import Notification
 from gateway.notify.channel import HttpChannelNotifier
 from gateway.store.alarms import alarm_object
 from gateway.store.tickets import ticket_object
-from siteguard.config import WebhookChannel
 
 _json = msgspec.json.Encoder()
 

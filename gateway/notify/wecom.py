@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.config import WecomChannel
+from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.base import Notification
 from gateway.notify.channel import HttpChannelNotifier
-from siteguard.config import WecomChannel
 
 
 class WecomNotifier(HttpChannelNotifier[WecomChannel]):

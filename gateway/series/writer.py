@@ -24,11 +24,11 @@ from pathlib import Path
 
 import msgspec
 
+from core.config import SeriesConfig
 from gateway.metrics import Metrics
 from gateway.series.point import Point
 from gateway.series.sinks.base import SeriesSink, SinkRejected, SinkUnavailable
 from gateway.spool import Spool, SpoolFull
-from siteguard.config import SeriesConfig
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from alerting.model import Alarm, AlarmChange
-from gateway.notify.base import Notification, encode_notification
+from core.timefmt import rfc3339
+from gateway.notification import Notification, encode_notification
 from gateway.store import schema
 from gateway.store.rows import AlarmHistoryRow, AlarmRow, NotificationRow
-from siteguard.timefmt import rfc3339
 
 _json = msgspec.json.Encoder()
 _ids = msgspec.json.Decoder(tuple[str, ...])

@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy.engine import Connection
 
+from core.text import Name, line
 from gateway.store import schema
 from gateway.store.db import upsert
-from siteguard.text import Name, line
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"  # pydantic patterns match whole strings
 _ID = re.compile(ID_PATTERN)
-Text = Name  # one line, no control characters (siteguard/text.py)
+Text = Name  # one line, no control characters (core/text.py)
 
 
 class RegistryError(Exception):

@@ -8,7 +8,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.notify.base import Notification
+from gateway.notification import Notification
 from gateway.store import schema
 from gateway.store.alarms import notification_row
 

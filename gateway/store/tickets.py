@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from alerting.tickets import Ticket, TicketEntry
+from core.timefmt import rfc3339
 from gateway.store import schema
-from siteguard.timefmt import rfc3339
 
 
 def ticket_from_row(row: Any) -> Ticket:

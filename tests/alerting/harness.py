@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.events import Event
-from alerting.engine import Engine
 from alerting.model import Alarm, AlarmChange
-from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
-from siteguard.ids import IdFactory
+from alerting.rule_engine import RuleEngine
+from core.config import AlertingConfig, DevicesConfig, NotifyConfig
+from core.ids import IdFactory
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 # The channel each type arrives on from a canonical device (the rest: "event").
@@ -17,10 +17,10 @@ _CHANNELS = {"reading": "telemetry", "heartbeat": "heartbeat"}
 
 class Harness:
     def __init__(self, **devices: Any) -> None:
-        self.engine = Engine(
+        self.engine = RuleEngine(
             rules=AlertingConfig(),
             devices=DevicesConfig(**devices),
-            notify=NotifyConfig(),
+            repeat_critical_s=NotifyConfig().repeat_critical_s,
             ids=IdFactory(),
         )
         self.changes: list[AlarmChange] = []

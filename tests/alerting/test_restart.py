@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alerting.engine import Engine
 from alerting.model import Alarm
-from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
-from siteguard.ids import IdFactory
+from alerting.rule_engine import RuleEngine
+from core.config import AlertingConfig, DevicesConfig, NotifyConfig
+from core.ids import IdFactory
 from tests.alerting.harness import Harness
 
 
@@ -16,8 +16,11 @@ def rebuilt(h: Harness, *, seen: list[tuple[str, str, str, int]], now: float) ->
         alarms[change.alarm.id] = change.alarm
     states = h.engine.take_states()
     fresh = Harness()
-    fresh.engine = Engine(
-        rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+    fresh.engine = RuleEngine(
+        rules=AlertingConfig(),
+        devices=DevicesConfig(),
+        repeat_critical_s=NotifyConfig().repeat_critical_s,
+        ids=IdFactory(),
     )
     fresh.engine.restore(
         alarms=[a for a in alarms.values() if a.active], states=states, seen=seen, now=h.ms(now)

@@ -12,6 +12,7 @@ from alerting.tickets import (
     TicketError,
     TicketForbidden,
     TicketInvalid,
+    allowed_moves,
     category_for,
     escalate,
     escalation_level,
@@ -158,3 +159,17 @@ def test_only_admin_or_duty_name_the_responsible_and_only_when_assigning(
         go(ticket("open"), "assigned", role="duty", responsible="区住建委").responsible
         == "区住建委"
     )
+
+
+@pytest.mark.parametrize("role", ["admin", "duty", "manager"])
+@pytest.mark.parametrize("status", ["open", "assigned", "rectifying", "review", "closed"])
+def test_allowed_moves_are_exactly_the_moves_that_succeed(role: str, status: str) -> None:
+    """The console draws its buttons from allowed_moves: each one must work, no other may."""
+    offered = set(allowed_moves(status, role))  # type: ignore[arg-type]
+    for to in ("open", "assigned", "rectifying", "review", "closed"):
+        try:
+            go(ticket(status), to, role=role)
+        except TicketError:
+            assert to not in offered
+        else:
+            assert to in offered

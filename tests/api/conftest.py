@@ -13,19 +13,19 @@ from fastapi.testclient import TestClient
 
 from alerting.model import Alarm, AlarmError
 from api import ApiContext, create_app
+from core.clock import FakeClock
+from core.config import DevicesConfig
+from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.commands import RegistryCommands
+from gateway.device_index import DeviceIndex
 from gateway.hub import EventHub
 from gateway.metrics import Metrics
-from gateway.registry import Registry
 from gateway.spool import Spool
 from gateway.status import StatusTracker
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
-from siteguard.clock import FakeClock
-from siteguard.config import DevicesConfig
-from siteguard.ids import IdFactory
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
@@ -83,7 +83,7 @@ class Api:
         self.tickets = FakeTicketOperations()
         self.clock = FakeClock()
         self.ids = IdFactory()
-        self.registry = Registry()
+        self.registry = DeviceIndex()
         self.live = StatusTracker(config=DevicesConfig())  # the gateway's in-memory status
         self.spool = Spool(directory=tmp_path / "spool", max_bytes=10**6)
         self.store = StoreWriter(

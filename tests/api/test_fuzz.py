@@ -53,18 +53,21 @@ from schemathesis.core.failures import Failure, FailureGroup, ServerError
 from schemathesis.core.result import Ok
 
 from adapters.registry import default_registry
-from alerting.engine import Engine as RuleEngine
 from alerting.model import Alarm, AlarmError, AlarmNotFound
+from alerting.rule_engine import RuleEngine
 from alerting.tickets import Role, Ticket, move, opened_entry
 from api import ApiContext, create_app
 from api.routers.tokens import token_row
+from core.clock import FakeClock
+from core.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig
+from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.commands import RegistryCommands, TicketNotFound
+from gateway.device_index import DeviceIndex
 from gateway.directory import Directory
 from gateway.http_ingest import HttpIngest
 from gateway.hub import EventHub
 from gateway.metrics import Metrics
-from gateway.registry import Registry
 from gateway.spool import Spool
 from gateway.status import StatusTracker
 from gateway.store import schema
@@ -75,9 +78,6 @@ from gateway.store.tickets import load_ticket, ticket_object
 from gateway.store.writer import StoreWriter
 from simulators.formats import ENCODERS
 from simulators.formats.base import Canonical, dev_eui_of, imei_of
-from siteguard.clock import FakeClock
-from siteguard.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig
-from siteguard.ids import IdFactory
 
 ROLES = ("admin", "duty", "manager")
 MAX_EXAMPLES = int(os.environ.get("SITEGUARD_FUZZ_EXAMPLES", "40"))
@@ -262,7 +262,7 @@ class FuzzApi:
         self.clock = FakeClock()
         self.engine = create_engine(f"sqlite:///{tmp / 'fuzz.db'}")
         upgrade(self.engine)
-        self.registry = Registry()
+        self.registry = DeviceIndex()
         self.spool = Spool(directory=tmp / "spool", max_bytes=10**6)
         self.store = StoreWriter(
             engine=self.engine,
@@ -272,7 +272,10 @@ class FuzzApi:
             retry_max_s=1,
         )
         rules = RuleEngine(
-            rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+            rules=AlertingConfig(),
+            devices=DevicesConfig(),
+            repeat_critical_s=NotifyConfig().repeat_critical_s,
+            ids=IdFactory(),
         )
         secret = {"secret": PUSH_SECRET}
         configs = AdaptersConfig.model_validate(

@@ -170,8 +170,8 @@ def test_token_and_registry_changes_are_audited_with_before_and_after(
 
 
 def test_the_audit_log_is_not_pruned_with_operational_tables(api: Api, client: TestClient) -> None:
+    from core.config import Settings
     from siteguard.app import Service
-    from siteguard.config import Settings
 
     _token(client, role="duty")
     service = Service(settings=Settings(mqtt={"url": "mqtt://127.0.0.1:1"}), clock=api.clock)

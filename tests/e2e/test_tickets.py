@@ -117,9 +117,15 @@ def test_lifecycle_by_role_with_delivery_to_the_hazard_system(
         assert move(manager, "assigned").status_code == 403  # managers do not assign
         illegal = move(duty, "closed", "跳步")
         assert illegal.status_code == 409 and "from open to closed" in illegal.json()["detail"]
-        assert move(duty, "assigned", "请物业整改", responsible="安居物业").status_code == 200
+        assigned = move(duty, "assigned", "请物业整改", responsible="安居物业")
+        assert assigned.status_code == 200 and assigned.json()["allowed_moves"] == ["rectifying"]
+        seen = gateway.call("GET", f"/api/v1/tickets/{tid}", token=manager).json()
+        assert seen["allowed_moves"] == ["rectifying"]
         assert move(manager, "rectifying", "已安排清理").status_code == 200
-        assert move(manager, "review", "已清理，附照片").status_code == 200
+        in_review = move(manager, "review", "已清理，附照片")
+        assert in_review.status_code == 200 and in_review.json()["allowed_moves"] == []
+        duty_view = gateway.call("GET", f"/api/v1/tickets/{tid}", token=duty).json()
+        assert sorted(duty_view["allowed_moves"]) == ["closed", "rectifying"]
         assert move(manager, "closed", "x").status_code == 403  # nor review or close
         assert move(duty, "rectifying", "照片不清").status_code == 200  # rejected at review
         assert move(manager, "review", "重新拍照").status_code == 200

@@ -21,8 +21,11 @@ from aiosmtpd.controller import Controller
 
 from alerting.model import Alarm
 from alerting.tickets import Ticket
+from core.clock import FakeClock
+from core.config import NotifyConfig, Route
 from gateway.metrics import Metrics
-from gateway.notify.base import Notification, NotifyError
+from gateway.notification import Notification
+from gateway.notify.base import NotifyError
 from gateway.notify.dingtalk import DingtalkNotifier
 from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.email import EmailNotifier
@@ -35,8 +38,6 @@ from gateway.spool import Spool
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
-from siteguard.clock import FakeClock
-from siteguard.config import NotifyConfig, Route
 from tests.support.recorder import Recorder
 from tests.support.servers import free_port
 

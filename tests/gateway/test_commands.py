@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from core.clock import FakeClock
+from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.commands import RegistryCommands, StoreUnavailable
-from gateway.registry import Registry
+from gateway.device_index import DeviceIndex
 from gateway.store.registry_rows import BuildingFields
-from siteguard.clock import FakeClock
-from siteguard.ids import IdFactory
 
 DRIVER_SAYS = 'connection to server at "db.internal" (10.0.0.7), user "siteguard" failed'
 
@@ -29,7 +29,7 @@ class _DownStore:
 def test_a_database_error_is_a_503_without_the_drivers_text() -> None:
     commands = RegistryCommands(
         store=_DownStore(),  # type: ignore[arg-type]
-        registry=Registry(),
+        registry=DeviceIndex(),
         clock=FakeClock(),
         ids=IdFactory(),
     )

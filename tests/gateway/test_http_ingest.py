@@ -12,15 +12,15 @@ import pytest
 from adapters import RawMessage, default_registry
 from adapters.base import PushRequest
 from adapters.onenet import signature
-from alerting.engine import Engine
+from alerting.rule_engine import RuleEngine
+from core.clock import FakeClock
+from core.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig
+from core.ids import IdFactory
+from gateway.device_index import DeviceIndex, DeviceInfo
 from gateway.directory import Directory
 from gateway.http_ingest import HttpIngest, PushRefused, PushResult
 from gateway.intake import IntakeFull
-from gateway.registry import DeviceInfo, Registry
 from gateway.replay import ReplayGuard
-from siteguard.clock import FakeClock
-from siteguard.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig
-from siteguard.ids import IdFactory
 
 TOKEN = "onenet-token"
 SECRET = "push-secret"
@@ -30,7 +30,7 @@ IMEI = "866971012345678"
 class Rig:
     def __init__(self, *, full: bool = False) -> None:
         self.clock = FakeClock()
-        self.registry = Registry()
+        self.registry = DeviceIndex()
         self.registry.put_device(
             DeviceInfo(device_id="s1", device_type="smoke", building_id="B1", imei=IMEI)
         )
@@ -38,8 +38,11 @@ class Rig:
             DeviceInfo(device_id="s2", device_type="smoke", building_id="B1", dev_eui="A" * 16)
         )
         self.registry.put_device(DeviceInfo(device_id="e1", device_type="ebike", building_id="B1"))
-        engine = Engine(
-            rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+        engine = RuleEngine(
+            rules=AlertingConfig(),
+            devices=DevicesConfig(),
+            repeat_critical_s=NotifyConfig().repeat_critical_s,
+            ids=IdFactory(),
         )
         self.taken: list[RawMessage] = []
         self.full = full

@@ -8,12 +8,12 @@ import json
 import pytest
 
 from adapters import RawMessage, default_registry
-from alerting.engine import Engine
+from alerting.rule_engine import RuleEngine
+from core.config import AlertingConfig, DevicesConfig, NotifyConfig
+from core.ids import IdFactory
+from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
 from gateway.directory import Directory
 from gateway.intake import Intake, IntakeFull, UrgencyRule
-from gateway.registry import BuildingInfo, DeviceInfo, Registry
-from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
-from siteguard.ids import IdFactory
 
 
 def raw(topic: str, payload: object = None, **kw: object) -> RawMessage:
@@ -24,10 +24,13 @@ def raw(topic: str, payload: object = None, **kw: object) -> RawMessage:
     return RawMessage(topic=f"siteguard/v1/{topic}", payload=body, received_ms=1, **kw)  # type: ignore[arg-type]
 
 
-def rule(registry: Registry | None = None) -> UrgencyRule:
-    registry = registry or Registry()
-    engine = Engine(
-        rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+def rule(registry: DeviceIndex | None = None) -> UrgencyRule:
+    registry = registry or DeviceIndex()
+    engine = RuleEngine(
+        rules=AlertingConfig(),
+        devices=DevicesConfig(),
+        repeat_critical_s=NotifyConfig().repeat_critical_s,
+        ids=IdFactory(),
     )
     return UrgencyRule(
         adapters=default_registry(topic_prefix="siteguard/v1", max_payload_bytes=4096),
@@ -47,7 +50,7 @@ def test_the_event_channel_is_urgent_and_the_rest_is_bulk() -> None:
 
 
 def test_a_vendor_message_is_urgent_when_it_decodes_to_an_alarm() -> None:
-    registry = Registry()
+    registry = DeviceIndex()
     registry.put_building(BuildingInfo(building_id="B3"))
     registry.put_device(
         DeviceInfo(device_id="s9", device_type="smoke", building_id="B3", imei="866971031491171")

@@ -7,9 +7,11 @@ import asyncio
 from pathlib import Path
 
 from alerting.model import Alarm
+from core.clock import FakeClock
+from core.config import Route
 from gateway.metrics import Metrics
+from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.base import Notification
 from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.log import LogNotifier
 from gateway.notify.queue import ChannelQueue, Entry
@@ -19,8 +21,6 @@ from gateway.spool import Spool
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
-from siteguard.clock import FakeClock
-from siteguard.config import Route
 
 
 def notice(i: int, kind: str = "device_offline", severity: str = "warning") -> Notification:

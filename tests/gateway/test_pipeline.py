@@ -16,22 +16,33 @@ import pytest
 import sqlalchemy as sa
 
 from adapters import RawMessage, default_registry
-from alerting.engine import Engine
 from alerting.model import AlarmError
+from alerting.rule_engine import RuleEngine
+from core.clock import FakeClock
+from core.config import (
+    AlertingConfig,
+    DevicesConfig,
+    IngestConfig,
+    NotifyConfig,
+    Route,
+    SeriesConfig,
+    TicketsConfig,
+)
+from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.collector import Collector
 from gateway.commands import AlarmCommands, TicketCommands
 from gateway.dedup import Deduplicator
+from gateway.device_index import DeviceIndex
 from gateway.hub import EventHub, HubEvent
 from gateway.intake import Intake
 from gateway.metrics import Metrics
-from gateway.notify.base import Notification
+from gateway.notification import Notification
 from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.log import LogNotifier
 from gateway.notify.routing import Router
 from gateway.pipeline import Pipeline
 from gateway.processor import Processor
-from gateway.registry import Registry
 from gateway.series.sinks.fake import FakeSink
 from gateway.series.writer import SeriesWriter
 from gateway.spool import Spool
@@ -42,17 +53,6 @@ from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
 from gateway.unread import UnreadFields
-from siteguard.clock import FakeClock
-from siteguard.config import (
-    AlertingConfig,
-    DevicesConfig,
-    IngestConfig,
-    NotifyConfig,
-    Route,
-    SeriesConfig,
-    TicketsConfig,
-)
-from siteguard.ids import IdFactory
 
 DUTY = Actor(name="duty", role="duty")
 
@@ -103,10 +103,13 @@ class Rig:
             rejected_dir=tmp_path / "rejected",
             on_room=wake.set,
         )
-        registry = Registry()
+        registry = DeviceIndex()
         status = StatusTracker(config=DevicesConfig())
-        self.rules = Engine(
-            rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+        self.rules = RuleEngine(
+            rules=AlertingConfig(),
+            devices=DevicesConfig(),
+            repeat_critical_s=NotifyConfig().repeat_critical_s,
+            ids=IdFactory(),
         )
         desk = TicketDesk(config=TicketsConfig(), registry=registry, ids=IdFactory())
         collector = Collector(engine=self.rules, status=status, tickets=desk, metrics=metrics)

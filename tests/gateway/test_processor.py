@@ -8,25 +8,25 @@ from typing import Any
 import pytest
 
 from adapters import RawMessage, default_registry
-from alerting.engine import Engine
-from gateway.collector import Collector
-from gateway.dedup import Deduplicator
-from gateway.metrics import Metrics
-from gateway.processor import Processor
-from gateway.registry import BuildingInfo, DeviceInfo, Registry
-from gateway.status import StatusTracker
-from gateway.tickets import TicketDesk
-from gateway.turn import Turn
-from gateway.unread import UnreadFields
-from siteguard.clock import FakeClock
-from siteguard.config import (
+from alerting.rule_engine import RuleEngine
+from core.clock import FakeClock
+from core.config import (
     AlertingConfig,
     DevicesConfig,
     IngestConfig,
     NotifyConfig,
     TicketsConfig,
 )
-from siteguard.ids import IdFactory
+from core.ids import IdFactory
+from gateway.collector import Collector
+from gateway.dedup import Deduplicator
+from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
+from gateway.metrics import Metrics
+from gateway.processor import Processor
+from gateway.status import StatusTracker
+from gateway.tickets import TicketDesk
+from gateway.turn import Turn
+from gateway.unread import UnreadFields
 
 
 class Rig:
@@ -35,10 +35,13 @@ class Rig:
     def __init__(self, *, auto_register: bool = True, auto_register_max: int = 1000) -> None:
         self.clock = FakeClock()
         self.metrics = Metrics()
-        self.registry = Registry()
+        self.registry = DeviceIndex()
         self.status = StatusTracker(config=DevicesConfig(readings_min_interval_s=60))
-        self.rules = Engine(
-            rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+        self.rules = RuleEngine(
+            rules=AlertingConfig(),
+            devices=DevicesConfig(),
+            repeat_critical_s=NotifyConfig().repeat_critical_s,
+            ids=IdFactory(),
         )
         self.collector = Collector(
             engine=self.rules,

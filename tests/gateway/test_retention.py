@@ -6,13 +6,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from core.clock import FakeClock
+from core.config import Settings
+from core.ids import IdFactory
 from gateway.store import schema
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from siteguard.app import Service
-from siteguard.clock import FakeClock
-from siteguard.config import Settings
-from siteguard.ids import IdFactory
 
 DAY = 86_400_000
 

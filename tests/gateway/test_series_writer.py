@@ -4,12 +4,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from core.config import SeriesConfig
 from gateway.metrics import Metrics
 from gateway.series.point import Point
 from gateway.series.sinks.fake import FakeSink
 from gateway.series.writer import SeriesWriter
 from gateway.spool import Spool
-from siteguard.config import SeriesConfig
 
 
 def points(start: int, stop: int) -> list[Point]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from adapters.events import Event
+from core.config import DevicesConfig
 from gateway.status import StatusTracker
-from siteguard.config import DevicesConfig
 
 
 def event(*, received: int, ts: int, **fields: float) -> Event:

@@ -11,9 +11,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine as DbEngine
 
-from alerting.engine import Engine, TicketRequest
 from alerting.model import Alarm
-from gateway.registry import BuildingInfo, Registry
+from alerting.rule_engine import RuleEngine, TicketRequest
+from core.clock import FakeClock
+from core.config import AlertingConfig, DevicesConfig, NotifyConfig, TicketsConfig
+from core.ids import IdFactory
+from gateway.device_index import BuildingInfo, DeviceIndex
 from gateway.store import schema
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
@@ -21,9 +24,6 @@ from gateway.store.tickets import histories, load_ticket
 from gateway.store.writeset import apply_writeset
 from gateway.tickets import TicketDesk
 from gateway.turn import Turn
-from siteguard.clock import FakeClock
-from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig, TicketsConfig
-from siteguard.ids import IdFactory
 
 DAY_S = 86_400
 
@@ -37,15 +37,18 @@ def db(tmp_path: Path) -> Iterator[DbEngine]:
 
 
 def desk(*, export: bool = False) -> TicketDesk:
-    registry = Registry()
+    registry = DeviceIndex()
     registry.put_building(BuildingInfo(building_id="B1", name="3号楼", property_company="安居物业"))
     config = TicketsConfig(export_url="http://hazards.example/api" if export else "")
     return TicketDesk(config=config, registry=registry, ids=IdFactory())
 
 
 def turn(clock: FakeClock) -> Turn:
-    engine = Engine(
-        rules=AlertingConfig(), devices=DevicesConfig(), notify=NotifyConfig(), ids=IdFactory()
+    engine = RuleEngine(
+        rules=AlertingConfig(),
+        devices=DevicesConfig(),
+        repeat_critical_s=NotifyConfig().repeat_critical_s,
+        ids=IdFactory(),
     )
     return Turn(engine=engine, now=clock.now_ms())
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.ids import IdFactory
 from gateway.metrics import Metrics
 from gateway.unread import UnreadFields
-from siteguard.ids import IdFactory
 
 # 2026-11-30 10:00 in Shanghai; local midnight is 14 hours later.
 MORNING = 1_796_004_000_000

@@ -11,19 +11,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from core.clock import FakeClock
+from core.config import Route, Settings
+from core.ids import IdFactory
 from gateway.metrics import Metrics
-from gateway.notify.base import Notification
+from gateway.notification import Notification
 from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.log import LogNotifier
 from gateway.notify.routing import Router
-from gateway.report_delivery import ReportDelivery
 from gateway.spool import Spool
 from gateway.store import schema
 from gateway.store.writer import StoreWriter
+from reports.delivery import ReportDelivery
 from reports.schedule import Schedule
-from siteguard.clock import FakeClock
-from siteguard.config import Route, Settings
-from siteguard.ids import IdFactory
 from tests.reports.databases import DATABASES, street_engine
 from tests.reports.fixture import local, make_records
 

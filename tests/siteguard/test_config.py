@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from core.config import ConfigError, load_settings
 from siteguard.cli import main
-from siteguard.config import ConfigError, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:

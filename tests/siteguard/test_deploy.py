@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from siteguard.config import load_settings
+from core.config import load_settings
 from tests.support.servers import ROOT, need_binary
 
 UNIT = ROOT / "deploy" / "siteguard.service"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from siteguard.ids import IdFactory
+from core.ids import IdFactory
 
 ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
 

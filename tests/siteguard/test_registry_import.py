@@ -7,11 +7,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from core.clock import FakeClock
 from gateway.audit import command_line
 from gateway.store import schema
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
-from siteguard.clock import FakeClock
 from siteguard.registry_import import import_registry
 
 

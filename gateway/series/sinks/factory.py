@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from core.config import Settings
 from gateway.series.sinks.base import SeriesSink
 from gateway.series.sinks.embedded import EmbeddedSink
 from gateway.series.sinks.influx_v1 import InfluxV1Sink
 from gateway.series.sinks.influx_v2 import InfluxV2Sink
-from siteguard.config import Settings
 
 
 def create_sink(settings: Settings) -> SeriesSink:

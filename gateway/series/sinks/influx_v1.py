@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import httpx
 
+from core.config import InfluxConfig
 from gateway.series.lineprotocol import LineProtocol
 from gateway.series.point import Point
 from gateway.series.sinks.base import SinkUnavailable, classify_http
-from siteguard.config import InfluxConfig
 
 
 class InfluxV1Sink:

@@ -11,10 +11,10 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.domain.write_precision import WritePrecision
 from influxdb_client.rest import ApiException
 
+from core.config import InfluxConfig
 from gateway.series.lineprotocol import LineProtocol
 from gateway.series.point import Point
 from gateway.series.sinks.base import SinkUnavailable, classify_http
-from siteguard.config import InfluxConfig
 
 # The client declares its precision constants as plain str.
 _PRECISION: WritePrecision = WritePrecision.US  # type: ignore[assignment]

@@ -46,7 +46,7 @@ _SAME_MS_GRACE_MS = 10_000
 ALL_KINDS: frozenset[IdentifierKind] = frozenset({"imei", "dev_eui", "platform_id", "device_id"})
 
 
-class Registry:
+class DeviceIndex:
     def __init__(self) -> None:
         self._devices: dict[str, DeviceInfo] = {}
         self._buildings: dict[str, BuildingInfo] = {}

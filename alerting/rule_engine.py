@@ -20,8 +20,8 @@ from alerting.rules.context import Context, TimerKey
 from alerting.scheduler import Scheduler
 from alerting.state import decode_state, encode_state
 from alerting.tickets import category_for
-from siteguard.config import AlertingConfig, DevicesConfig, NotifyConfig
-from siteguard.ids import IdFactory
+from core.config import AlertingConfig, DevicesConfig
+from core.ids import IdFactory
 
 _EVENT_RULES: dict[str, Callable[[Context, Event], None]] = {
     "smoke": smoke.on_event,
@@ -41,20 +41,24 @@ class TicketRequest(msgspec.Struct, frozen=True, kw_only=True):
     category: str
 
 
-class Engine:
+class RuleEngine:
     def __init__(
         self,
         *,
         rules: AlertingConfig,
         devices: DevicesConfig,
-        notify: NotifyConfig,
+        repeat_critical_s: int,
         ids: IdFactory,
     ) -> None:
         self._ids = ids
         self._tickets: list[TicketRequest] = []
         self.book = AlarmBook(ids=ids, hold=self._holds, ticket=self._ticket_for)
         self.ctx = Context(
-            book=self.book, timers=Scheduler(), rules=rules, devices=devices, notify=notify
+            book=self.book,
+            timers=Scheduler(),
+            rules=rules,
+            devices=devices,
+            repeat_critical_ms=repeat_critical_s * 1000,
         )
         self._now = 0
         # Order matters: fire's own bookkeeping, then the kinds that watch other alarms.
@@ -195,7 +199,7 @@ class Engine:
         smoke.rearm(self.ctx)
         ebike.rearm(self.ctx)
         flapping.rearm(self.ctx)
-        repeat = self.ctx.notify.repeat_critical_s * 1000
+        repeat = self.ctx.repeat_critical_ms
         for alarm in self.book.all_active():
             if alarm.severity == "critical" and alarm.acknowledged_ms is None:
                 last = alarm.notified_ms or alarm.opened_ms
@@ -221,7 +225,7 @@ class Engine:
     def _schedule_reminders(self, change: AlarmChange) -> None:
         alarm = change.alarm
         if change.action in ("opened", "escalated") and alarm.severity == "critical":
-            due = change.at_ms + self.ctx.notify.repeat_critical_s * 1000
+            due = change.at_ms + self.ctx.repeat_critical_ms
             self.ctx.timers.set(("remind", alarm.building_id, alarm.identity), due)
 
     def _remind(self, building_id: str, ident: str) -> None:
@@ -229,8 +233,8 @@ class Engine:
         # restart) one reminder catches up rather than one for every interval missed.
         alarm = self.book.remind(ident, now=self._now)
         if alarm is not None:
-            next_due = self._now + self.ctx.notify.repeat_critical_s * 1000
+            next_due = self._now + self.ctx.repeat_critical_ms
             self.ctx.timers.set(("remind", building_id, ident), next_due)
 
 
-__all__ = ["AlarmError", "AlarmNotFound", "Engine", "TicketRequest", "TimerKey"]
+__all__ = ["AlarmError", "AlarmNotFound", "RuleEngine", "TicketRequest", "TimerKey"]

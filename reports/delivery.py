@@ -14,7 +14,10 @@ import logging
 
 import sqlalchemy as sa
 
-from gateway.notify.base import Notification, ReportNotice
+from core.clock import Clock
+from core.config import Settings
+from core.ids import IdFactory
+from gateway.notification import Notification, ReportNotice
 from gateway.notify.dispatcher import Dispatcher
 from gateway.store.db import UNAVAILABLE
 from gateway.store.reports import report_exists, save_report
@@ -23,9 +26,6 @@ from reports import Period, build_report
 from reports.render import render
 from reports.report import Report, settings_from
 from reports.schedule import Schedule
-from siteguard.clock import Clock
-from siteguard.config import Settings
-from siteguard.ids import IdFactory
 
 log = logging.getLogger(__name__)
 

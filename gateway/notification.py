@@ -1,0 +1,88 @@
+"""What one notification says: the value the store keeps in its outbox and the channels send."""
+
+from __future__ import annotations
+
+import msgspec
+
+from alerting.model import SEVERITY_RANK, Alarm
+from alerting.tickets import Ticket
+
+
+class ReportNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """A scheduled report, ready: what it covers, where to read it, its headline figures."""
+
+    report_id: str  # e.g. month:2026-10
+    kind: str  # month, quarter, year
+    period: str  # 2026-10
+    title: str  # 2026年10月
+    url: str | None  # the console's link to it, when reports.public_url is set
+    headline: dict[str, float | None] = msgspec.field(default_factory=dict)
+    warnings: int = 0
+
+
+class AdminNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """Something the administrator should do: a product sends fields no product model
+    reads (kind ``unmapped``), said once per product per day."""
+
+    kind: str
+    product: str
+    fields: tuple[str, ...]
+    device_id: str | None = None
+    count: int = 1  # messages with unread fields from the product today, so far
+
+
+class Notification(msgspec.Struct, frozen=True, kw_only=True):
+    """What one notification says: an alarm's change, a ticket's (opened by hand,
+    escalated). Stored whole in the outbox, so a restart delivers exactly this."""
+
+    id: str
+    reason: str  # opened, escalated, reminder, cleared (alarms); opened, escalated (tickets)
+    created_ms: int
+    alarm: Alarm | None = None
+    ticket: Ticket | None = None
+    report: ReportNotice | None = None
+    notice: AdminNotice | None = None
+    # A digest: minor notices merged by the dispatcher for a rate-limited channel. Made at
+    # send time, never stored (the outbox keeps each of them).
+    digest: tuple[Notification, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        if self.digest:
+            return "digest"
+        if self.alarm is not None:
+            return "alarm"
+        if self.notice is not None:
+            return "notice"
+        return "ticket" if self.ticket is not None else "report"
+
+    @property
+    def building_id(self) -> str:
+        if self.alarm is not None:
+            return self.alarm.building_id
+        return self.ticket.building_id if self.ticket is not None else "*"  # the whole street
+
+    @property
+    def severity(self) -> str:
+        if self.digest:
+            return max((n.severity for n in self.digest), key=SEVERITY_RANK.__getitem__)
+        if self.alarm is not None:
+            return self.alarm.severity
+        return self.ticket.severity if self.ticket is not None else "info"
+
+    @property
+    def kind(self) -> str:
+        """Alarm kind, ticket category, or report kind: what routes filter on."""
+        if self.digest:
+            return "digest"
+        if self.notice is not None:
+            return self.notice.kind
+        if self.alarm is not None:
+            return self.alarm.kind
+        if self.ticket is not None:
+            return self.ticket.category
+        return self.report.kind if self.report is not None else ""
+
+
+encode_notification = msgspec.json.Encoder().encode
+decode_notification = msgspec.json.Decoder(Notification).decode
