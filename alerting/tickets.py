@@ -12,6 +12,7 @@ from typing import Final, Literal
 
 import msgspec
 
+from alerting.labels import KIND, zh
 from alerting.model import TICKET_CATEGORY, Alarm
 
 Role = Literal["admin", "duty", "manager"]
@@ -45,17 +46,8 @@ _MOVES: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("review", "rectifying"): frozenset({"admin", "duty"}),
 }
 
-_TITLES: Final = {
-    "fire": "火警确认",
-    "gas": "燃气泄漏（严重）",
-    "compound": "烟雾与燃气复合报警",
-    "ebike_hotspot": "电动车进电梯高发",
-    "device_fault": "设备故障",
-    "tamper": "设备被拆卸",
-    "low_battery": "设备电量低",
-    "device_offline": "设备离线",
-    "flapping": "设备频繁报警",
-}
+# A ticket's title is the alarm's name; a gas ticket is only ever for a critical leak.
+_TITLE_SUFFIX: Final = {"gas": "（严重）"}
 
 
 class TicketError(Exception):
@@ -114,7 +106,7 @@ def category_for(alarm: Alarm) -> str | None:
 def title_for(alarm: Alarm, building_name: str | None) -> str:
     where = building_name or alarm.building_id
     subject = f"{where}" if alarm.device_id is None else f"{where} {alarm.device_id}"
-    return f"{_TITLES.get(alarm.kind, alarm.kind)}：{subject}"
+    return f"{zh(KIND, alarm.kind)}{_TITLE_SUFFIX.get(alarm.kind, '')}：{subject}"
 
 
 def allowed_moves(status: str, role: Role) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from api.routers import (
     devices,
     health,
     ingest,
+    labels,
     me,
     pending,
     reports,
@@ -53,6 +54,7 @@ def create_app(*, context: ApiContext, limits: HttpLimits | None = None) -> Fast
     app.include_router(reports.router)
     app.include_router(stream.router)
     app.include_router(me.router)
+    app.include_router(labels.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(web.WEB)), name="static")
     # Outermost first: the headers go on every answer, the 413 included.

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from alerting.labels import KIND
+
 # key -> (Chinese label, kind: count | rate | seconds | hours | minutes | pct | lel)
 FIGURES: Final[dict[str, tuple[str, str]]] = {
     "alarms.total": ("报警总数", "count"),
-    "alarms.kind.smoke": ("烟感报警", "count"),
-    "alarms.kind.fire": ("确认火警（双探测器或持续报警）", "count"),
-    "alarms.kind.gas": ("燃气报警", "count"),
-    "alarms.kind.compound": ("烟雾与燃气复合报警", "count"),
-    "alarms.kind.ebike_hotspot": ("电动车进电梯高发", "count"),
-    "alarms.kind.ebike_standoff": ("电动车阻挡电梯门", "count"),
-    "alarms.kind.device_fault": ("设备故障报警", "count"),
-    "alarms.kind.tamper": ("设备被拆卸", "count"),
-    "alarms.kind.low_battery": ("低电量", "count"),
-    "alarms.kind.device_offline": ("设备离线", "count"),
-    "alarms.kind.flapping": ("频繁报警", "count"),
+    **{f"alarms.kind.{kind}": (label.zh, "count") for kind, label in KIND.items()},
     "alarms.severity.critical": ("严重报警", "count"),
     "alarms.severity.warning": ("警告", "count"),
     "alarms.severity.info": ("提示", "count"),

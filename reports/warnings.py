@@ -19,14 +19,16 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from alerting.labels import KIND
+
 WATCHED: Final = {
     "alarms.total": "报警总数",
-    "alarms.kind.smoke": "烟感报警",
-    "alarms.kind.fire": "确认火警",
-    "alarms.kind.gas": "燃气报警",
+    "alarms.kind.smoke": KIND["smoke"].zh,
+    "alarms.kind.fire": KIND["fire"].zh,
+    "alarms.kind.gas": KIND["gas"].zh,
     "gas.alarm_minutes": "燃气报警时长（分钟）",
     "ebike.detections": "电动车进电梯",
-    "alarms.kind.device_offline": "设备离线",
+    "alarms.kind.device_offline": KIND["device_offline"].zh,
     "devices.faults": "设备故障",
     "smoke.false": "烟感误报",
     "tickets.overdue": "逾期工单",

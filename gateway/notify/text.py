@@ -5,41 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from alerting.labels import CATEGORY, KIND, SEVERITY, STATUS, zh
 from gateway.notification import Notification, ReportNotice
 
-KIND = {
-    "smoke": "烟感报警",
-    "fire": "火警确认",
-    "gas": "燃气泄漏",
-    "compound": "烟雾与燃气复合报警",
-    "ebike_hotspot": "电动车进电梯高发",
-    "ebike_standoff": "电动车阻挡电梯门",
-    "device_fault": "设备故障",
-    "tamper": "设备被拆卸",
-    "low_battery": "设备电量低",
-    "device_offline": "设备离线",
-    "flapping": "设备频繁报警",
-}
-SEVERITY = {"critical": "严重", "warning": "警告", "info": "提示"}
 REASON = {
     "opened": "新报警",
     "escalated": "升级",
     "reminder": "未确认提醒",
     "cleared": "已恢复",
-}
-CATEGORY = {
-    "fire": "消防",
-    "gas": "燃气",
-    "ebike": "电动车",
-    "device": "设备",
-    "inspection": "巡查",
-}
-STATUS = {
-    "open": "待派发",
-    "assigned": "已派发",
-    "rectifying": "整改中",
-    "review": "待复核",
-    "closed": "已销号",
 }
 _BEIJING = timedelta(hours=8)
 
@@ -65,9 +38,9 @@ def _label(n: Notification) -> str:
     if n.notice is not None:
         return "系统提示"
     if n.alarm is not None:
-        return KIND.get(n.alarm.kind, n.alarm.kind)
+        return zh(KIND, n.alarm.kind)
     if n.ticket is not None:
-        return f"{CATEGORY.get(n.ticket.category, n.ticket.category)}工单"
+        return f"{zh(CATEGORY, n.ticket.category)}工单"
     return "报告"
 
 
@@ -82,8 +55,8 @@ def title(n: Notification, describe: Describe | None = None) -> str:
         return f"【汇总】{len(n.digest)}条通知：{summary}"
     if n.alarm is not None:
         a = n.alarm
-        label = f"{SEVERITY.get(a.severity, a.severity)}·{REASON.get(n.reason, n.reason)}"
-        return f"【{label}】{KIND.get(a.kind, a.kind)} · {_where(a.building_id, describe)}"
+        label = f"{zh(SEVERITY, a.severity)}·{REASON.get(n.reason, n.reason)}"
+        return f"【{label}】{zh(KIND, a.kind)} · {_where(a.building_id, describe)}"
     if n.report is not None:
         kind = {"month": "月度", "quarter": "季度", "year": "年度"}.get(n.report.kind, "")
         return f"【{kind}预警统计】{n.report.title} 楼宇安全报告已生成"
@@ -134,10 +107,10 @@ def lines(n: Notification, describe: Describe | None = None) -> list[str]:
     t = n.ticket
     return [
         f"位置：{_where(t.building_id, describe)}",
-        f"类别：{CATEGORY.get(t.category, t.category)}",
+        f"类别：{zh(CATEGORY, t.category)}",
         f"责任单位：{t.responsible}",
         f"整改期限：{local_time(t.due_ms)}（北京时间）",
-        f"状态：{STATUS.get(t.status, t.status)}",
+        f"状态：{zh(STATUS, t.status)}",
         f"工单编号：{t.id}",
     ]
 

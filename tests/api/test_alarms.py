@@ -162,3 +162,14 @@ def test_unknown_alarm_is_404_before_reaching_the_gateway(client: TestClient, ap
     response = client.post("/api/v1/alarms/NOPE/ack", headers=ADMIN, json={"verdict": "test"})
     assert response.status_code == 404
     assert api.alarms.calls == []
+
+
+def test_labels_need_no_token_and_name_every_kind(make_client: Callable[[], TestClient]) -> None:
+    from alerting.model import KINDS
+
+    response = make_client().get("/api/v1/labels")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body["alarm_kinds"]) == set(KINDS)
+    assert body["alarm_kinds"]["fire"] == {"zh": "火警确认", "en": "Fire confirmed"}
+    assert body["ticket_statuses"]["closed"]["zh"] == "已销号"

@@ -63,7 +63,7 @@ def test_csv_one_row_per_unit_per_figure(report: Report) -> None:
     units = 1 + len(report.communities) + len(report.buildings)
     assert len(rows) == units * len(report.total.figures)
     fire = next(r for r in rows if r["key"] == "A1" and r["metric"] == "alarms.kind.fire")
-    assert fire["label"].startswith("确认火警") and float(fire["value"]) == 1
+    assert fire["label"] == "火警确认" and float(fire["value"]) == 1  # alerting/labels.py
     assert {r["level"] for r in rows} == {"total", "community", "building"}
 
 
