@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The web console's linter and tests (package.json): eslint from package-lock.json, exactly.
+NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint typecheck unit bench clean graph
+.PHONY: demo test lint lint-js typecheck unit bench clean graph
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,16 +14,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/siteguard demo $(ARGS)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest $(ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# api/web/ (ES modules, no build step): eslint, then the modules' tests in Node's runner.
+# The files are named: `node --test DIR` finds only *.test.mjs / test-*.mjs style names.
+lint-js: $(NODE_STAMP)
+	npx --no-install eslint .
+	node --test tests/web/*.mjs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,7 +48,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python alarms.py
 
 clean:
-	rm -rf $(VENV) demo-data siteguard-data .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules demo-data siteguard-data .mypy_cache .ruff_cache .pytest_cache
 
 # The package graph drawn in docs/architecture.md, from the code's imports.
 graph: $(STAMP)

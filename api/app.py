@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.context import ApiContext
@@ -56,7 +55,7 @@ def create_app(*, context: ApiContext, limits: HttpLimits | None = None) -> Fast
     app.include_router(me.router)
     app.include_router(labels.router)
     app.include_router(web.router)
-    app.mount("/static", StaticFiles(directory=str(web.WEB)), name="static")
+    app.mount("/static", web.WebFiles(directory=str(web.WEB)), name="static")
     # Outermost first: the headers go on every answer, the 413 included.
     app.add_middleware(
         BodyLimit, max_body_bytes=limits.max_body_bytes, ingest_max_bytes=limits.ingest_max_bytes

@@ -1,5 +1,5 @@
 // Words of the web pages: Simplified Chinese first (the street's language), English second.
-"use strict";
+// The choice is kept in localStorage, so it outlives the tab (the token does not).
 
 const MESSAGES = {
   zh: {
@@ -94,20 +94,25 @@ const MESSAGES = {
   },
 };
 
-function currentLang() {
+export function currentLang() {
   return localStorage.getItem("siteguard.lang") === "en" ? "en" : "zh";
 }
 
-function t(key, params) {
+export function t(key, params) {
   const lang = currentLang();
   let text = (MESSAGES[lang] && MESSAGES[lang][key]) || MESSAGES.zh[key] || key;
   for (const [name, value] of Object.entries(params || {})) text = text.replace(`{${name}}`, value);
   return text;
 }
 
-function translatePage() {
+export function translatePage() {
   document.documentElement.lang = currentLang() === "en" ? "en" : "zh-CN";
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   document.getElementById("lang").textContent = currentLang() === "en" ? "中文" : "EN";
+}
+
+export function switchLang() {
+  localStorage.setItem("siteguard.lang", currentLang() === "en" ? "zh" : "en");
+  translatePage();
 }

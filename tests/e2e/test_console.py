@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import GatewayFactory
+from tests.support.barrier import barrier
 from tests.support.gateway import Gateway
 from tests.support.mqtt import Publisher, topic
 from tests.support.servers import ROOT, Mosquitto, need_binary
@@ -123,7 +124,7 @@ def test_manager_sees_only_their_buildings_devices(
                 {"type": "reading", "lel_pct": 1.0},
             )
         pub.publish(topic(mine, "ebike", f"{mine}-lift", "event"), {"type": "camera_blocked"})
-    time.sleep(1.0)
+        barrier(gateway, pub)  # all applied: the page shows what there is, not what came yet
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -160,3 +161,64 @@ def test_manager_sees_only_their_buildings_devices(
     phone.click(f"[data-device='{mine}-g1']")
     phone.wait_for_selector("[data-testid=reading-chart]")
     phone.screenshot(path=str(ARTIFACTS / "console-manager-phone.png"), full_page=True)
+
+
+def buttons(page: object, ticket: str) -> list[str]:
+    found: list[str] = page.locator(f"[data-testid={ticket}] button").evaluate_all(  # type: ignore[attr-defined]
+        "bs => bs.map(b => `${b.dataset.testid}:${b.textContent}`)"
+    )
+    return found
+
+
+@pytest.mark.services
+def test_ticket_buttons_are_the_moves_the_server_allows_each_viewer(
+    browser: object, mosquitto: Mosquitto, make_gateway: GatewayFactory, building: str
+) -> None:
+    """The console keeps no copy of the ticket state machine: its buttons are each ticket's
+    allowed_moves, as the REST list, a transition's answer and the stream give them."""
+    gateway = make_gateway(mqtt_url=mosquitto.url).start()
+    gateway.call("PUT", f"/api/v1/buildings/{building}", json={"name": "5号楼"})
+    duty = token(gateway, "duty")
+    created = gateway.call(
+        "POST",
+        "/api/v1/tickets",
+        token=duty,
+        json={"title": "楼道堆放电动车", "category": "inspection", "building_id": building},
+    )
+    assert created.status_code == 201, created.text
+    errors: list[str] = []
+    officer = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    manager = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    for page in (officer, manager):
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda dialog: dialog.accept("巡查说明"))  # the move's note
+    sign_in(officer, gateway.base, duty)
+    sign_in(manager, gateway.base, token(gateway, "manager", [building]))
+    ticket = "ticket-inspection"
+    officer.wait_for_selector(f"[data-testid={ticket}] [data-testid=move-assigned]")
+    assert buttons(officer, ticket) == ["move-assigned:派发"]
+    manager.wait_for_selector(f"[data-testid={ticket}]")
+    assert buttons(manager, ticket) == []  # managers do not assign
+
+    def officer_moves(to: str, then: str) -> None:
+        officer.click(f"[data-testid={ticket}] [data-testid=move-{to}]")
+        officer.wait_for_selector(f"[data-testid={ticket}] [data-testid=move-{then}]")
+
+    officer_moves("assigned", then="rectifying")
+    # The manager's page learns of it from the stream, with the manager's own moves.
+    manager.wait_for_selector(f"[data-testid={ticket}] [data-testid=move-rectifying]")
+    assert buttons(manager, ticket) == ["move-rectifying:开始整改"]
+    officer_moves("rectifying", then="review")
+    officer_moves("review", then="closed")
+    # In review: close, or send back (labelled a rejection, not a fresh start).
+    assert sorted(buttons(officer, ticket)) == ["move-closed:销号", "move-rectifying:退回整改"]
+    manager.wait_for_selector(f"[data-testid={ticket}] >> text=待复核")
+    assert buttons(manager, ticket) == []  # nor review or close
+    officer_moves("rectifying", then="review")
+    assert buttons(officer, ticket) == ["move-review:提交复核"]
+    officer_moves("review", then="closed")
+    officer.click(f"[data-testid={ticket}] [data-testid=move-closed]")
+    officer.wait_for_selector(f"[data-testid={ticket}]", state="detached")  # off the open list
+    closed = gateway.call("GET", f"/api/v1/tickets/{created.json()['id']}", token=duty).json()
+    assert closed["status"] == "closed" and closed["allowed_moves"] == []
+    assert errors == []
