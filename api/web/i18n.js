@@ -13,12 +13,6 @@ const MESSAGES = {
     "role.admin": "管理员", "role.duty": "值班员", "role.manager": "物业",
     "sound.blocked": "有严重报警，但浏览器阻止了提示音。", "sound.enable": "启用报警声音",
     "duty.alarms": "实时报警", "duty.none": "当前没有报警", "duty.pick": "选择一条报警查看楼栋、设备并处置",
-    "alarm.kind.smoke": "烟感报警", "alarm.kind.fire": "火警确认", "alarm.kind.gas": "燃气泄漏",
-    "alarm.kind.compound": "烟雾与燃气复合报警", "alarm.kind.ebike_hotspot": "电动车进电梯高发",
-    "alarm.kind.ebike_standoff": "电动车阻挡电梯门", "alarm.kind.device_fault": "设备故障",
-    "alarm.kind.tamper": "设备被拆卸", "alarm.kind.low_battery": "电量低", "alarm.kind.device_offline": "设备离线",
-    "alarm.kind.flapping": "设备频繁报警",
-    "severity.critical": "严重", "severity.warning": "警告", "severity.info": "提示",
     "alarm.unacked": "未确认", "alarm.acked": "已确认", "alarm.cleared": "已恢复", "alarm.times": "{n}次",
     "alarm.opened": "首次报警", "alarm.updated": "最近更新", "alarm.devices": "设备", "alarm.count": "次数",
     "alarm.status": "状态", "alarm.ticket": "隐患工单", "alarm.peak": "最高浓度", "alarm.verdict": "结论",
@@ -31,8 +25,6 @@ const MESSAGES = {
     "tickets.title": "隐患工单", "tickets.open_all": "未销号", "tickets.none": "没有工单",
     "tickets.due": "期限", "tickets.responsible": "责任单位", "tickets.level": "升级",
     "tickets.note": "请填写说明", "tickets.close_note": "请填写整改情况（销号必填）",
-    "status.open": "待派发", "status.assigned": "已派发", "status.rectifying": "整改中",
-    "status.review": "待复核", "status.closed": "已销号",
     "move.assigned": "派发", "move.rectifying": "开始整改", "move.review": "提交复核",
     "move.closed": "销号", "move.reject": "退回整改",
     "level.1": "函告", "level.2": "通报", "level.3": "约谈", "level.4": "曝光",
@@ -58,12 +50,6 @@ const MESSAGES = {
     "role.admin": "Administrator", "role.duty": "Duty officer", "role.manager": "Property manager",
     "sound.blocked": "There are critical alarms, but the browser blocked the alarm tone.", "sound.enable": "Enable alarm sound",
     "duty.alarms": "Live alarms", "duty.none": "No alarms", "duty.pick": "Pick an alarm to see its building and devices and to act on it",
-    "alarm.kind.smoke": "Smoke", "alarm.kind.fire": "Fire confirmed", "alarm.kind.gas": "Gas leak",
-    "alarm.kind.compound": "Smoke and gas", "alarm.kind.ebike_hotspot": "E-bike hotspot",
-    "alarm.kind.ebike_standoff": "E-bike standoff", "alarm.kind.device_fault": "Device fault",
-    "alarm.kind.tamper": "Tampered", "alarm.kind.low_battery": "Low battery", "alarm.kind.device_offline": "Offline",
-    "alarm.kind.flapping": "Flapping",
-    "severity.critical": "Critical", "severity.warning": "Warning", "severity.info": "Info",
     "alarm.unacked": "Unacknowledged", "alarm.acked": "Acknowledged", "alarm.cleared": "Cleared", "alarm.times": "{n}×",
     "alarm.opened": "Opened", "alarm.updated": "Updated", "alarm.devices": "Devices", "alarm.count": "Count",
     "alarm.status": "Status", "alarm.ticket": "Ticket", "alarm.peak": "Peak", "alarm.verdict": "Verdict",
@@ -76,8 +62,6 @@ const MESSAGES = {
     "tickets.title": "Hazard tickets", "tickets.open_all": "Not closed", "tickets.none": "No tickets",
     "tickets.due": "Due", "tickets.responsible": "Responsible", "tickets.level": "Escalation",
     "tickets.note": "Add a note", "tickets.close_note": "How was it rectified? (required to close)",
-    "status.open": "Open", "status.assigned": "Assigned", "status.rectifying": "Rectifying",
-    "status.review": "In review", "status.closed": "Closed",
     "move.assigned": "Assign", "move.rectifying": "Start work", "move.review": "Hand in",
     "move.closed": "Close", "move.reject": "Reject",
     "level.1": "Written notice", "level.2": "Circulated", "level.3": "Summons", "level.4": "Public exposure",
@@ -93,6 +77,26 @@ const MESSAGES = {
     "error.generic": "Failed: {msg}",
   },
 };
+
+// What alarm kinds, severities, ticket categories and statuses are called lives once, on the
+// server (alerting/labels.py); the page merges it in at start (GET /api/v1/labels).
+const LABEL_PREFIX = {
+  alarm_kinds: "alarm.kind", severities: "severity", ticket_categories: "category", ticket_statuses: "status",
+};
+
+export function addLabels(tables) {
+  for (const [table, prefix] of Object.entries(LABEL_PREFIX)) {
+    for (const [key, label] of Object.entries(tables[table] || {})) {
+      MESSAGES.zh[`${prefix}.${key}`] = label.zh;
+      MESSAGES.en[`${prefix}.${key}`] = label.en;
+    }
+  }
+}
+
+export async function loadLabels(fetchImpl = fetch) {
+  const response = await fetchImpl("/api/v1/labels");
+  if (response.ok) addLabels(await response.json());
+}
 
 export function currentLang() {
   return localStorage.getItem("siteguard.lang") === "en" ? "en" : "zh";

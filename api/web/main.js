@@ -5,14 +5,17 @@
 import { createApi } from "./api.js";
 import { $ } from "./dom.js";
 import { dutyConsole } from "./duty.js";
-import { switchLang, t, translatePage } from "./i18n.js";
+import { loadLabels, switchLang, t, translatePage } from "./i18n.js";
 import { managerPages } from "./manager.js";
 import { reportPages } from "./reports.js";
 import { connectStream } from "./sse.js";
 import { createState } from "./state.js";
 import { ticketPanel } from "./tickets.js";
 
-function start() {
+async function start() {
+  // Names of kinds and statuses first: a page without them would show raw keys. An outage
+  // here leaves the keys readable (fire, open), and the sign-in below reports it.
+  await loadLabels().catch(() => {});
   const state = createState();
   // A 401 once signed in means the token was revoked or expired while in use.
   const api = createApi({ onUnauthorized: () => { if (state.me) signOut(); } });
