@@ -28,6 +28,12 @@ class Scheduler(Generic[K]):
     def __contains__(self, key: object) -> bool:
         return key in self._due
 
+    @property
+    def heap_entries(self) -> int:
+        """Entries in the heap, live or superseded: what the timers cost in memory (about one
+        per key, however often a key is extended)."""
+        return len(self._heap)
+
     def set(self, key: K, due_ms: int) -> None:
         self._due[key] = due_ms
         queued = self._queued.get(key)

@@ -8,9 +8,7 @@ another building's resource answers 404, as if it did not exist).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
@@ -23,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.context import ApiContext
 from gateway.audit import Actor
 from gateway.store import schema
+from gateway.tokens import token_digest
 
 Role = Literal["admin", "duty", "manager"]
 ROLES: tuple[Role, ...] = ("admin", "duty", "manager")
@@ -46,14 +45,6 @@ class Principal:
 
     def sees(self, building_id: str) -> bool:
         return self.buildings is None or building_id in self.buildings
-
-
-def new_token() -> str:
-    return "sg_" + secrets.token_urlsafe(32)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def context(request: Request) -> ApiContext:

@@ -17,6 +17,7 @@ from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.http_ingest import PushResult
 from gateway.hub import EventHub
+from gateway.shapes import TicketObject
 from gateway.store.registry_rows import BuildingFields, DeviceFields
 from reports.report import Settings as ReportSettings
 
@@ -34,7 +35,7 @@ class AlarmOperations(Protocol):
 
 
 class TicketOperations(Protocol):
-    async def create(self, *, by: Actor, **fields: Any) -> dict[str, Any]: ...
+    async def create(self, *, by: Actor, **fields: Any) -> TicketObject: ...
 
     async def transition(
         self,
@@ -46,7 +47,7 @@ class TicketOperations(Protocol):
         role: Role,
         by: Actor,
         buildings: frozenset[str] | None,
-    ) -> dict[str, Any]: ...
+    ) -> TicketObject: ...
 
 
 class RegistryOperations(Protocol):

@@ -1,4 +1,6 @@
-"""Request and response models of the HTTP API (contract section 4)."""
+"""Request bodies of the HTTP API, and the answers only the API gives (pages, health,
+tokens). The objects it shares with the stream, the export and the webhook (alarm, ticket,
+device, building) are defined once, in ``gateway/shapes/``."""
 
 from __future__ import annotations
 
@@ -18,85 +20,9 @@ class Page(BaseModel, Generic[T]):
     total: int
 
 
-class Building(BaseModel):
-    building_id: str
-    name: str | None
-    community: str | None
-    address: str | None
-    property_company: str | None
-    manager_contact: str | None
-    device_count: int
-    active_alarms: int
-
-
-class Device(BaseModel):
-    device_id: str
-    device_type: str
-    building_id: str
-    online: bool
-    last_seen: str | None = Field(description="RFC 3339, UTC")
-    battery_pct: float | None
-    rssi: float | None
-    active_alarms: int
-    floor: int | None = None
-    location: str | None = None
-    fw: str | None = None
-    vendor: str | None = None
-    first_seen: str | None = None
-
-
-class Reading(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    at: str
-
-
-class Unread(BaseModel):
-    """What the device sends that no product model reads (docs/adapters.md)."""
-
-    reason: str = Field(description="unmapped:<fields>, as its dead letters have it")
-    detail: str
-    product: str | None = Field(description="the platform product, or the model it went by")
-    last_at: str = Field(description="RFC 3339, UTC: the latest such message")
-    count_7d: int = Field(description="such messages in the last 7 days")
-
-
-class DeviceDetail(Device):
-    imei: str | None = None
-    dev_eui: str | None = None
-    platform_id: str | None = None
-    model: str | None = Field(default=None, description="its product model (adapters/models)")
-    readings: list[Reading] = Field(description="recent readings, newest first")
-    unread: Unread | None = Field(
-        default=None, description="fields it sends that no product model reads, if any"
-    )
-
-
 class Health(BaseModel):
     status: str
     problems: list[str]
-
-
-class AlarmOut(BaseModel):
-    id: str
-    kind: str
-    severity: Literal["info", "warning", "critical"]
-    status: Literal["active", "cleared"]
-    building_id: str
-    device_id: str | None = Field(description="the device, for device-level kinds")
-    device_ids: list[str] = Field(description="the devices that contributed")
-    opened_at: str
-    updated_at: str
-    acknowledged_at: str | None
-    cleared_at: str | None
-    count: int = Field(description="triggers folded into this alarm")
-    ticket_id: str | None
-    latched: bool = Field(description="clears only by an operator")
-    acknowledged_by: str | None = None
-    verdict: str | None = None
-    ack_note: str | None = None
-    cleared_by: str | None = None
-    clear_note: str | None = None
-    peak: float | None = Field(default=None, description="highest reading folded in (gas %LEL)")
 
 
 class AckRequest(BaseModel):
@@ -169,36 +95,3 @@ class TransitionIn(BaseModel):
         ]
         | None
     ) = None
-
-
-class HistoryEntry(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    at: str
-    by: str
-    from_: str | None = Field(alias="from", serialization_alias="from")
-    to: str
-    note: str | None
-    escalation_level: int
-
-
-class TicketOut(BaseModel):
-    id: str
-    alarm_id: str | None
-    title: str
-    category: str
-    venue_type: str | None
-    severity: str
-    building_id: str
-    status: str
-    responsible: str
-    due_at: str
-    escalation_level: int = Field(description="0-4: 函告, 通报, 约谈, 曝光")
-    created_at: str
-    updated_at: str
-    closed_at: str | None
-    created_by: str
-    history: list[HistoryEntry]
-    allowed_moves: list[str] = Field(
-        default_factory=list,
-        description="statuses the caller's token may move this ticket to (empty: none)",
-    )

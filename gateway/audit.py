@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from gateway.store import schema
@@ -77,12 +78,14 @@ def record_upsert(
     actor: Actor,
     kind: str,
     target_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
+    before: BaseModel | None,
+    after: BaseModel,
 ) -> None:
-    """A registry row written: audited as ``{kind}.put`` unless nothing changed (a CSV
-    import run twice leaves one entry, not two)."""
-    if before == after:
+    """A registry row's fields written: audited as ``{kind}.put`` unless nothing changed (a
+    CSV import run twice leaves one entry, not two)."""
+    was = None if before is None else before.model_dump()
+    becomes = after.model_dump()
+    if was == becomes:
         return
     entry = audit_row(
         entry_id=entry_id,
@@ -91,7 +94,7 @@ def record_upsert(
         action=f"{kind}.put",
         target_kind=kind,
         target_id=target_id,
-        before=before,
-        after=after,
+        before=was,
+        after=becomes,
     )
     record(conn, entry)

@@ -12,14 +12,9 @@ import logging
 from alerting.rule_engine import RuleEngine
 from gateway.hub import HubEvent
 from gateway.metrics import Metrics
+from gateway.shapes import AlarmObject
 from gateway.status import StatusTracker
-from gateway.store.alarms import (
-    alarm_object,
-    alarm_row,
-    history_row,
-    notification_for,
-    notification_row,
-)
+from gateway.store.alarms import alarm_row, history_row, notification_for, notification_row
 from gateway.store.rows import RuleStateRow
 from gateway.tickets import TicketDesk
 from gateway.turn import Turn
@@ -49,14 +44,7 @@ class Collector:
                 latest[alarm.id] = len(ws.alarms)
                 ws.alarms.append(row)
             ws.alarm_history.append(history_row(change))
-            turn.events.append(
-                HubEvent(
-                    topic="alarm",
-                    id=change.id,
-                    building_id=alarm.building_id,
-                    data=alarm_object(alarm),
-                )
-            )
+            turn.events.append(HubEvent.alarm(change.id, AlarmObject.of(alarm)))
             if change.notify != "none":
                 notification = notification_for(change)
                 ws.notifications.append(

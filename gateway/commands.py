@@ -17,6 +17,7 @@ from gateway.audit import Actor, audit_row, record_upsert
 from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
 from gateway.pending import PendingReleaser
 from gateway.pipeline import Pipeline
+from gateway.shapes import TicketObject
 from gateway.store.alarms import load_alarm
 from gateway.store.db import UNAVAILABLE
 from gateway.store.registry_rows import (
@@ -26,7 +27,7 @@ from gateway.store.registry_rows import (
     upsert_building,
     upsert_device,
 )
-from gateway.store.tickets import histories, load_ticket, ticket_object
+from gateway.store.tickets import histories, load_ticket
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
 from gateway.turn import Turn
@@ -137,8 +138,8 @@ class TicketCommands:
         self._ids = ids
         self._every = escalate_every_ms
 
-    async def create(self, *, by: Actor, **fields: Any) -> dict[str, Any]:
-        async def command(turn: Turn) -> dict[str, Any]:
+    async def create(self, *, by: Actor, **fields: Any) -> TicketObject:
+        async def command(turn: Turn) -> TicketObject:
             ticket, history = self._desk.open_by_hand(turn, by=by.name, **fields)
             turn.ws.audit.append(
                 audit_row(
@@ -151,7 +152,7 @@ class TicketCommands:
                     after=ticket,
                 )
             )
-            return ticket_object(ticket, history)
+            return TicketObject.of(ticket, history)
 
         return await self._pipeline.execute(command)
 
@@ -165,8 +166,8 @@ class TicketCommands:
         role: Role,
         by: Actor,
         buildings: frozenset[str] | None,
-    ) -> dict[str, Any]:
-        async def command(turn: Turn) -> dict[str, Any]:
+    ) -> TicketObject:
+        async def command(turn: Turn) -> TicketObject:
             loaded = await _in_store(self._store, lambda conn: load_ticket(conn, ticket_id))
             if loaded is None or (buildings is not None and loaded[0].building_id not in buildings):
                 raise TicketNotFound(f"ticket {ticket_id!r} not found")

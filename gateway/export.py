@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from core.backoff import Backoff
 from core.clock import Clock
 from gateway.metrics import Metrics
 from gateway.store import schema
@@ -43,7 +43,9 @@ class TicketExporter:
         poll_s: float = 1.0,
         retry_min_s: float = 1.0,
         retry_max_s: float = 60.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """``transport``: httpx's default (the network) unless a test passes its own."""
         self._url = url
         self._headers = {"Content-Type": "application/json"}
         if token:
@@ -53,12 +55,12 @@ class TicketExporter:
         self._metrics = metrics
         self._clock = clock
         self._poll = poll_s
-        self._retry_min = retry_min_s
-        self._retry_max = retry_max_s
+        self._backoff = Backoff(initial=retry_min_s, maximum=retry_max_s)
+        self._transport = transport
 
     async def run(self) -> None:
-        delay = self._retry_min
-        async with httpx.AsyncClient(timeout=self._timeout) as client:
+        failures = 0
+        async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as client:
             while True:
                 batch = await self._pending()
                 if not batch:
@@ -67,10 +69,10 @@ class TicketExporter:
                 for row in batch:
                     outcome = await self._deliver(client, row)
                     if outcome == "retry":
-                        await asyncio.sleep(delay * (0.5 + random.random() / 2))
-                        delay = min(delay * 2, self._retry_max)
+                        await asyncio.sleep(self._backoff.delay(failures))
+                        failures += 1
                         break
-                    delay = self._retry_min
+                    failures = 0
 
     async def _deliver(self, client: httpx.AsyncClient, row: Any) -> str:
         headers = {**self._headers, "Idempotency-Key": row.id}

@@ -1,22 +1,17 @@
-"""The in-process event hub: committed alarm (and later ticket) changes, announced to
-whoever listens (the SSE stream, tests). A listener that falls behind is dropped rather than
-slowing the pipeline; it resumes from the store with its last event id."""
+"""The in-process event hub: committed alarm and ticket changes (``HubEvent``, the one shape
+of the hub and the stream: ``gateway/shapes/event.py``), announced to whoever listens (the
+SSE stream, tests). A listener that falls behind is dropped rather than slowing the
+pipeline; it resumes from the store with its last event id."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
-import msgspec
+from gateway.shapes import HubEvent
 
-
-class HubEvent(msgspec.Struct, frozen=True, kw_only=True):
-    topic: str  # "alarm" or "ticket"
-    id: str  # time-ordered: the history row's id
-    building_id: str
-    data: dict[str, Any]
+__all__ = ["EventHub", "HubEvent"]
 
 
 class EventHub:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import ssl
 import struct
 from collections.abc import Callable, Sequence
@@ -41,6 +40,7 @@ import gmqtt
 from gmqtt.mqtt.constants import MQTTv50, MQTTv311
 
 from adapters.base import RawMessage
+from core.backoff import Backoff
 from core.clock import Clock
 from core.config import MqttConfig
 from gateway.metrics import Metrics
@@ -106,13 +106,17 @@ class MqttIngest:
         metrics: Metrics,
         fast_ack: bool = True,
         sessions: Sequence[Session] | None = None,
+        client_factory: Callable[..., _Client] = _Client,
     ) -> None:
+        """``client_factory`` makes the client of each connection attempt, with gmqtt's
+        ``Client`` arguments; tests pass one that makes a fake (tests/gateway/test_ingest.py)."""
         self._config = config
         self._submit = submit
         self._clock = clock
         self._metrics = metrics
         self._fast_ack = fast_ack
         self._sessions = tuple(sessions) if sessions is not None else sessions_for(config)
+        self._client_factory = client_factory
         self._accepting = True
         self._subscribed: set[str] = set()
         self._clients: dict[str, _Client] = {}
@@ -141,7 +145,10 @@ class MqttIngest:
         self._metrics.mqtt_connected.set(0)
 
     async def _keep(self, session: Session) -> None:
-        delay = self._config.reconnect_min_s
+        backoff = Backoff(
+            initial=self._config.reconnect_min_s, maximum=self._config.reconnect_max_s
+        )
+        failures = 0
         loop = asyncio.get_running_loop()
         first = True
         while not self._stop.is_set():
@@ -158,11 +165,11 @@ class MqttIngest:
                     self._config.host,
                     self._config.port,
                     exc or type(exc).__name__,
-                    delay,
+                    backoff.base(failures),
                 )
                 await self._forget(client)
-                await self._sleep(delay)
-                delay = min(delay * 2, self._config.reconnect_max_s)
+                await self._sleep(backoff.delay(failures))
+                failures += 1
                 continue
             started = loop.time()
             await self._wait_either(client.lost, self._stop)
@@ -172,9 +179,9 @@ class MqttIngest:
             log.warning("%s: lost the broker connection; reconnecting", session.client_id)
             await self._forget(client)
             if loop.time() - started >= _STABLE_S:
-                delay = self._config.reconnect_min_s
-            await self._sleep(delay)
-            delay = min(delay * 2, self._config.reconnect_max_s)
+                failures = 0
+            await self._sleep(backoff.delay(failures))
+            failures += 1
 
     def _set_subscribed(self, session: Session, subscribed: bool) -> None:
         if subscribed:
@@ -190,7 +197,7 @@ class MqttIngest:
         if self._config.protocol == "5":
             kwargs["session_expiry_interval"] = self._config.session_expiry_s
             kwargs["receive_maximum"] = self._config.receive_maximum
-        client = _Client(
+        client = self._client_factory(
             session.client_id,
             clean_session=False,
             optimistic_acknowledgement=False,
@@ -333,10 +340,9 @@ class MqttIngest:
 
     # ---- helpers ----------------------------------------------------------------------
 
-    async def _sleep(self, delay: float) -> None:
-        jittered = delay * (0.5 + random.random() / 2)
+    async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), jittered)
+            await asyncio.wait_for(self._stop.wait(), seconds)
 
     @staticmethod
     async def _wait_either(a: asyncio.Event, b: asyncio.Event) -> None:

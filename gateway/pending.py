@@ -34,28 +34,6 @@ def held_identifiers(conn: Connection) -> list[str]:
     return list(conn.execute(sa.select(p.c.identifier).distinct()).scalars())
 
 
-def prune_pending(conn: Connection, *, before_ms: int, keep_per_device: int) -> int:
-    """Drops held messages older than ``before_ms`` and all but the newest
-    ``keep_per_device`` of each identifier; returns how many."""
-    p = schema.pending_messages
-    dropped = conn.execute(sa.delete(p).where(p.c.received_ms < before_ms)).rowcount
-    crowded = conn.execute(
-        sa.select(p.c.identifier).group_by(p.c.identifier).having(sa.func.count() > keep_per_device)
-    ).scalars()
-    for identifier in list(crowded):
-        cutoff = conn.execute(
-            sa.select(p.c.id)
-            .where(p.c.identifier == identifier)
-            .order_by(p.c.id.desc())
-            .offset(keep_per_device)
-            .limit(1)
-        ).scalar_one()
-        dropped += conn.execute(
-            sa.delete(p).where(p.c.identifier == identifier, p.c.id <= cutoff)
-        ).rowcount
-    return dropped
-
-
 def _held(conn: Connection, identifiers: list[str], after: str) -> list[RawMessage]:
     p = schema.pending_messages
     rows = conn.execute(

@@ -24,6 +24,8 @@ from alerting.rule_engine import RuleEngine
 from core.clock import Clock
 from core.config import DevicesConfig, IngestConfig
 from core.ids import IdFactory
+from core.ratelog import LogLimiter
+from gateway.batch_counts import BatchCounts
 from gateway.collector import Collector
 from gateway.dedup import Deduplicator
 from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
@@ -50,25 +52,8 @@ log = logging.getLogger(__name__)
 
 # Event types that are telemetry: they go to the series and status, not the events table.
 TELEMETRY_TYPES: Final = frozenset({"reading", "heartbeat"})
-# Keys kept for rate-limited logging before the oldest half is forgotten.
-_LOG_KEYS_MAX: Final = 10_000
 
 _encode_json = msgspec.json.Encoder().encode
-
-
-class _Counts:
-    """Per-batch counters, added to the Prometheus metrics once per batch (a labelled
-    counter costs a microsecond a call: a tenth of a message's budget)."""
-
-    __slots__ = ("accepted", "duplicates", "held", "rejected", "sources", "ts_replaced")
-
-    def __init__(self) -> None:
-        self.sources: dict[str, int] = {}
-        self.accepted: dict[str, int] = {}
-        self.rejected: dict[str, int] = {}
-        self.held: dict[str, int] = {}
-        self.duplicates = 0
-        self.ts_replaced = 0
 
 
 class Processor:
@@ -103,8 +88,9 @@ class Processor:
         self._devices = devices
         self._point_clock = PointClock()
         self._directory = Directory(registry=registry, book=engine.book)
-        self._last_log: dict[str, int] = {}
-        self._counts = _Counts()
+        # At most one log line per device (or topic) per ``ingest.reject_log_interval_s``.
+        self._log_limiter = LogLimiter(interval_ms=ingest.reject_log_interval_s * 1000)
+        self._counts = BatchCounts()
 
     def process(self, messages: Sequence[RawMessage]) -> tuple[Turn, list[Point]]:
         """Decode and apply ``messages`` in memory; return what must be made durable."""
@@ -145,7 +131,8 @@ class Processor:
         last = messages[-1] if messages else None
         if last is not None and last.held_id is None:
             turn.now = last.received_ms
-        self._publish_counts()
+        self._counts.publish(self._metrics)
+        self._counts = BatchCounts()
         for notice in self._notices:
             turn.ws.notifications.append(notification_row(notice))
             turn.notifications.append(notice)
@@ -321,7 +308,9 @@ class Processor:
                 payload=message.payload[: self._ingest.max_payload_bytes],
             )
         )
-        if self._log_due(f"{rejection.adapter}:{rejection.identifier}", message.received_ms):
+        if self._log_limiter.due(
+            f"{rejection.adapter}:{rejection.identifier}", message.received_ms
+        ):
             log.warning(
                 "held a %s message of unregistered device %s (%s) until it is registered",
                 rejection.adapter,
@@ -363,42 +352,13 @@ class Processor:
                 product=rejection.product,
             )
         )
-        if self._log_due(rejection.device_id or message.topic[:128], message.received_ms):
+        if self._log_limiter.due(rejection.device_id or message.topic[:128], message.received_ms):
             log.warning(
                 "rejected message on %s: %s (%s)",
                 message.topic[:200],
                 rejection.reason,
                 detail[:200],
             )
-
-    # ---- bookkeeping ------------------------------------------------------------------
-
-    def _log_due(self, key: str, now_ms: int) -> bool:
-        """At most one log line per key per ``ingest.reject_log_interval_s``; bounded."""
-        last = self._last_log.get(key)
-        if last is not None and now_ms - last < self._ingest.reject_log_interval_s * 1000:
-            return False
-        if len(self._last_log) >= _LOG_KEYS_MAX:
-            for stale in list(self._last_log)[: _LOG_KEYS_MAX // 2]:
-                del self._last_log[stale]
-        self._last_log[key] = now_ms
-        return True
-
-    def _publish_counts(self) -> None:
-        m, counts = self._metrics, self._counts
-        for source, n in counts.sources.items():
-            m.received.labels(source).inc(n)
-        for device_type, n in counts.accepted.items():
-            m.accepted.labels(device_type).inc(n)
-        for reason, n in counts.rejected.items():
-            m.rejected.labels(reason).inc(n)
-        for adapter, n in counts.held.items():
-            m.held.labels(adapter).inc(n)
-        if counts.duplicates:
-            m.duplicates.inc(counts.duplicates)
-        if counts.ts_replaced:
-            m.ts_replaced.inc(counts.ts_replaced)
-        self._counts = _Counts()
 
 
 def _held(event: Event) -> Rejection:

@@ -13,6 +13,9 @@ signal or firmware of a newer one; ``last_seen`` is the latest receive time.
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Iterable
 from sys import intern
 
 import msgspec
@@ -20,13 +23,22 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.events import Event
+from alerting.model import Alarm
 from core.config import DevicesConfig
+from gateway.device_index import DeviceIndex
+from gateway.series.point import Point, status_points
 from gateway.store import schema
+from gateway.store.db import UNAVAILABLE
 from gateway.store.rows import StatusRow
 from gateway.store.status import write_status
+from gateway.store.writer import StoreWriter
+
+log = logging.getLogger(__name__)
 
 # Rows read at a time at start-up: a street's 100,000 devices are not all in memory as rows.
 _READ_BATCH = 5_000
+# Rows written per transaction by a flush.
+_FLUSH_SLICE = 1_000
 
 
 class DeviceStatus(msgspec.Struct, kw_only=True):
@@ -132,3 +144,40 @@ class StatusTracker:
 
 def flush_status(conn: Connection, rows: list[StatusRow]) -> None:
     write_status(conn, rows)
+
+
+async def flush_dirty(store: StoreWriter, status: StatusTracker) -> None:
+    """Write the devices whose status changed since the last flush."""
+    if not store.available:
+        return  # the spooled write-sets may hold the devices' rows; wait for them
+    rows = status.take_dirty()
+    # In slices, each its own transaction: the pipeline's commits (an alarm's among them)
+    # queue on the same thread and wait for one slice at most, not for 100,000 rows.
+    for start in range(0, len(rows), _FLUSH_SLICE):
+        part = rows[start : start + _FLUSH_SLICE]
+        try:
+            await store.run_in_store(functools.partial(flush_status, rows=part))
+        except UNAVAILABLE as exc:
+            log.warning("status flush failed, will retry: %s", exc.orig)
+            status.mark_dirty([row.device_id for row in rows[start:]])
+            return
+
+
+def building_points(
+    *, registry: DeviceIndex, status: StatusTracker, alarms: Iterable[Alarm], ts_ms: int
+) -> list[Point]:
+    """Devices registered, devices online and alarms active per building, as series points."""
+    devices: dict[str, tuple[int, int]] = {}
+    for device in registry.devices():
+        total, online = devices.get(device.building_id, (0, 0))
+        known = status.get(device.device_id)
+        devices[device.building_id] = (total + 1, online + int(bool(known and known.online)))
+    active: dict[str, int] = {}
+    for alarm in alarms:
+        active[alarm.building_id] = active.get(alarm.building_id, 0) + 1
+    return status_points(
+        devices=devices,
+        alarms=active,
+        communities={b: registry.community(b) for b in devices},
+        ts_ms=ts_ms,
+    )

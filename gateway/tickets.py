@@ -8,9 +8,6 @@ disagree with the ticket itself.
 
 from __future__ import annotations
 
-from typing import Any
-
-import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -30,13 +27,12 @@ from core.ids import IdFactory
 from gateway.device_index import DeviceIndex
 from gateway.hub import HubEvent
 from gateway.notification import Notification
+from gateway.shapes import ExportRecord, TicketObject
 from gateway.store import schema
 from gateway.store.alarms import notification_row
 from gateway.store.rows import OutboxRow
-from gateway.store.tickets import ticket_from_row, ticket_object
+from gateway.store.tickets import ticket_from_row
 from gateway.turn import Turn
-
-_json = msgspec.json.Encoder()
 
 
 class TicketDesk:
@@ -167,15 +163,13 @@ class TicketDesk:
         *,
         new: bool,
         notify: str | None,
-    ) -> dict[str, Any]:
+    ) -> TicketObject:
         """Put one ticket change into the turn; return the ticket object it announces."""
         ws = turn.ws
         (ws.tickets_new if new else ws.tickets).append(ticket)
         ws.ticket_history.append(entry)
-        obj = ticket_object(ticket, [*history, entry])
-        turn.events.append(
-            HubEvent(topic="ticket", id=entry.id, building_id=ticket.building_id, data=obj)
-        )
+        obj = TicketObject.of(ticket, [*history, entry])
+        turn.events.append(HubEvent.ticket(entry.id, obj))
         if notify is not None:
             notification = Notification(
                 id=entry.id, reason=notify, created_ms=entry.at_ms, ticket=ticket
@@ -183,19 +177,12 @@ class TicketDesk:
             ws.notifications.append(notification_row(notification))
             turn.notifications.append(notification)
         if self.exporting:
-            change = obj["history"][-1]
-            payload = {
-                "idempotency_key": entry.id,
-                "source": "siteguard",
-                "change": change,
-                "ticket": obj,
-            }
             ws.ticket_outbox.append(
                 OutboxRow(
                     id=entry.id,
                     ticket_id=ticket.id,
                     created_ms=entry.at_ms,
-                    payload=_json.encode(payload).decode(),
+                    payload=ExportRecord.of(entry.id, obj).wire_json(),
                     status="pending",
                     attempts=0,
                 )

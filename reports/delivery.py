@@ -21,6 +21,7 @@ from gateway.notification import Notification, ReportNotice
 from gateway.notify.dispatcher import Dispatcher
 from gateway.store.db import UNAVAILABLE
 from gateway.store.reports import report_exists, save_report
+from gateway.store.rows import ReportRow
 from gateway.store.writer import StoreWriter
 from reports import Period, build_report
 from reports.render import render
@@ -82,14 +83,14 @@ class ReportDelivery:
             log.info("making the %s report for %s", period.kind, period.label)
             report = await asyncio.to_thread(self._build, period)
             announcement = self._announcement(report_id, report)
-            row = {
-                "id": report_id,
-                "kind": period.kind,
-                "period": period.label,
-                "created_ms": report.generated_ms,
-                "json": render(report, "json").decode(),
-                "html": render(report, "html").decode(),
-            }
+            row = ReportRow(
+                id=report_id,
+                kind=period.kind,
+                period=period.label,
+                created_ms=report.generated_ms,
+                json=render(report, "json").decode(),
+                html=render(report, "html").decode(),
+            )
             stored = await self._store.run_in_store(
                 functools.partial(save_report, row=row, announcement=announcement)
             )

@@ -65,7 +65,7 @@ class HttpPusher:
     def push(self, adapter: str, payload: bytes) -> None:
         headers = {"Content-Type": "application/json"}
         if adapter == "onenet" and self._onenet_token:
-            payload = self._signed(payload, self._onenet_token)
+            payload = self.signed(payload, self._onenet_token)
         elif self._secret:
             headers["Authorization"] = f"Bearer {self._secret}"
         response = self._client.post(f"/api/v1/ingest/{adapter}", content=payload, headers=headers)
@@ -73,7 +73,7 @@ class HttpPusher:
             raise PushError(f"{adapter} push refused: {response.status_code} {response.text[:300]}")
 
     @staticmethod
-    def _signed(payload: bytes, token: str) -> bytes:
+    def signed(payload: bytes, token: str) -> bytes:
         """OneNET's envelope, signed as the platform signs it."""
         msg = _encode(_decode(payload)["msg"])
         nonce = secrets.token_urlsafe(6)[:8]

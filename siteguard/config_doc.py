@@ -12,15 +12,8 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from core.config import (
-    DingtalkChannel,
-    EmailChannel,
-    FeishuChannel,
-    Route,
-    Settings,
-    WebhookChannel,
-    WecomChannel,
-)
+from core.config import Route, Settings
+from gateway.notify.registry import NotifierRegistry, default_registry
 
 INTRO = """# Configuration reference
 
@@ -32,7 +25,8 @@ Unknown keys and bad values stop start-up with a message that names the key;
 Secrets (`mqtt.password`, `influx.token`, `influx.password`, `auth.admin_token`) are better
 given in the environment than in the file, and are never logged.
 
-This page is generated from `core/config/` (`python -m siteguard.config_doc`).
+This page is generated (`python -m siteguard.config_doc`) from `core/config/` and, for the
+notification channels, from the notifier plugins (`gateway/notify/registry.py`).
 """
 
 
@@ -55,7 +49,7 @@ def _type(field: FieldInfo) -> str:
     text = str(field.annotation).replace("typing.", "").replace("pathlib.", "")
     text = text.replace("<class '", "").replace("'>", "").replace("pydantic.types.", "")
     text = re.sub(r"Annotated\[(.*), FieldInfo\(.*\)\]", r"\1", text)
-    text = re.sub(r"siteguard\.config\.(\w+)", r"\1", text)
+    text = re.sub(r"\b(?:core|gateway)\.[\w.]+\.(\w+)", r"\1", text)
     text = text.replace("Literal", "one of ").replace("NoneType", "none")
     return text.replace(" | ", " or ").replace("|", "or")
 
@@ -78,7 +72,8 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     return out
 
 
-def render() -> str:
+def render(notifiers: NotifierRegistry | None = None) -> str:
+    """The page; ``notifiers``: whose channel types it documents (the built-in ones)."""
     lines = [INTRO, "## Top level", "", *_rows(Settings, "")]
     lines += [
         "## Notification channels (`[notify.channels.<name>]`)",
@@ -86,9 +81,8 @@ def render() -> str:
         "Each channel is a table named by you and typed by `type`; routes refer to the names.",
         "",
     ]
-    for model in (WebhookChannel, WecomChannel, DingtalkChannel, FeishuChannel, EmailChannel):
-        kind = model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-        lines += [f'### `type = "{kind}"`', "", *_rows(model, "")]
+    for plugin in (notifiers or default_registry()).plugins:
+        lines += [f'### `type = "{plugin.type}"`', "", *_rows(plugin.config, "")]
     lines += ["## Notification routes (`[[notify.routes]]`)", "", *_rows(Route, "")]
     return "\n".join(lines).rstrip() + "\n"
 

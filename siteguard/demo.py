@@ -21,18 +21,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from amqtt.broker import Broker
 
-from api.auth import new_token
-from api.routers.tokens import token_row
 from core.clock import SystemClock
 from core.config import Settings
 from core.ids import IdFactory
-from gateway.store import schema
+from gateway.audit import Actor
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.registry_rows import BuildingFields, DeviceFields, upsert_building, upsert_device
+from gateway.tokens import issue_token, store_token
 from simulators.fleet import Fleet
 from simulators.message import SimMessage
 from simulators.models import GasDetector
@@ -49,6 +47,9 @@ DEMO_DEVICES: dict[str, Any] = {
     "heartbeat_s": {"smoke": 600, "gas": 30, "ebike": 30},
     "offline_after_missed": 3,
 }
+
+
+_DEMO = Actor(name="demo", role="system")  # who creates the demo's tokens, in the audit log
 
 
 def _free_port() -> int:
@@ -92,21 +93,12 @@ def prepare(workdir: Path, street: list[Building]) -> tuple[Path, str, str]:
         tokens = {}
         ids = IdFactory()
         for role, name in (("duty", "值班员 (demo)"), ("manager", "金泰物业 (demo)")):
-            token = new_token()
             scope = ["JT01", "JT02", "JT03", "JT04"] if role == "manager" else None
-            conn.execute(
-                sa.insert(schema.tokens),
-                token_row(
-                    token_id=ids.new(now),
-                    name=name,
-                    role=role,
-                    buildings=scope,
-                    token=token,
-                    by="demo",
-                    now=now,
-                ),
+            issued = issue_token(
+                ids=ids, now_ms=now, actor=_DEMO, name=name, role=role, buildings=scope
             )
-            tokens[role] = token
+            store_token(conn, issued)
+            tokens[role] = issued.token
     engine.dispose()
     return workdir, tokens["duty"], tokens["manager"]
 

@@ -12,9 +12,11 @@ from alerting.model import KINDS, Alarm, AlarmError
 from api.auth import Context, CurrentPrincipal, Operator, Principal
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
-from api.schemas import AckRequest, AlarmOut, ClearRequest, Page
+from api.schemas import AckRequest, ClearRequest, Page
+from core.timefmt import parse_rfc3339
+from gateway.shapes import AlarmObject
 from gateway.store import schema
-from gateway.store.alarms import alarm_from_row, alarm_object
+from gateway.store.alarms import alarm_from_row
 
 router = APIRouter(
     prefix="/api/v1/alarms", tags=["alarms"], responses=errors(*SIGNED_IN, 403, 404, 409)
@@ -23,11 +25,7 @@ router = APIRouter(
 _SEVERITY_ORDER = sa.case({"critical": 0, "warning": 1, "info": 2}, value=schema.alarms.c.severity)
 
 
-def alarm_out(alarm: Alarm) -> AlarmOut:
-    return AlarmOut(**alarm_object(alarm))
-
-
-@router.get("", response_model=Page[AlarmOut])
+@router.get("", response_model=Page[AlarmObject])
 def list_alarms(
     ctx: Context,
     who: CurrentPrincipal,
@@ -35,10 +33,21 @@ def list_alarms(
     status: Literal["active", "cleared", "all"] = "active",
     building: str | None = None,
     kind: Annotated[Literal[KINDS] | None, Query()] = None,  # type: ignore[valid-type]
-) -> Page[AlarmOut]:
-    """Most severe first, then newest first."""
+    since: Annotated[str | None, Query(description="opened at or after (RFC 3339)")] = None,
+    until: Annotated[str | None, Query(description="opened before (RFC 3339)")] = None,
+) -> Page[AlarmObject]:
+    """Most severe first, then newest first. ``since``/``until``: the console's history."""
     a = schema.alarms
     conditions: list[Any] = [scoped(a.c.building_id, who)]
+    for name, value, compare in (
+        ("since", since, a.c.opened_ms.__ge__),
+        ("until", until, a.c.opened_ms.__lt__),
+    ):
+        if value is not None:
+            try:
+                conditions.append(compare(parse_rfc3339(value)))
+            except ValueError as exc:
+                raise HTTPException(422, f"{name}: {exc}") from exc
     if status != "all":
         conditions.append(a.c.status == status)
     if building is not None:
@@ -49,16 +58,16 @@ def list_alarms(
     with ctx.engine.connect() as conn:
         query = sa.select(a).order_by(_SEVERITY_ORDER, a.c.opened_ms.desc(), a.c.id.desc())
         total, rows = fetch_page(conn, query, table=a, where=where, paging=paging)
-    return Page[AlarmOut](items=[alarm_out(alarm_from_row(r)) for r in rows], total=total)
+    return Page[AlarmObject](items=[AlarmObject.of(alarm_from_row(r)) for r in rows], total=total)
 
 
-@router.get("/{alarm_id}", response_model=AlarmOut)
-def get_alarm(alarm_id: str, ctx: Context, who: CurrentPrincipal) -> AlarmOut:
-    return alarm_out(_visible(ctx, who, alarm_id))
+@router.get("/{alarm_id}", response_model=AlarmObject)
+def get_alarm(alarm_id: str, ctx: Context, who: CurrentPrincipal) -> AlarmObject:
+    return AlarmObject.of(_visible(ctx, who, alarm_id))
 
 
-@router.post("/{alarm_id}/ack", response_model=AlarmOut)
-async def acknowledge(alarm_id: str, body: AckRequest, ctx: Context, who: Operator) -> AlarmOut:
+@router.post("/{alarm_id}/ack", response_model=AlarmObject)
+async def acknowledge(alarm_id: str, body: AckRequest, ctx: Context, who: Operator) -> AlarmObject:
     """Acknowledge with a verdict; stops the reminders of a critical alarm."""
     await run_in_threadpool(_visible, ctx, who, alarm_id)
     try:
@@ -67,20 +76,20 @@ async def acknowledge(alarm_id: str, body: AckRequest, ctx: Context, who: Operat
         )
     except AlarmError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    return alarm_out(alarm)
+    return AlarmObject.of(alarm)
 
 
-@router.post("/{alarm_id}/clear", response_model=AlarmOut)
+@router.post("/{alarm_id}/clear", response_model=AlarmObject)
 async def clear(
     alarm_id: str, ctx: Context, who: Operator, body: ClearRequest | None = None
-) -> AlarmOut:
+) -> AlarmObject:
     """Clear a latched alarm (fire, compound, critical gas); 409 for any other."""
     await run_in_threadpool(_visible, ctx, who, alarm_id)
     try:
         alarm = await ctx.alarms.clear(alarm_id, note=body.note if body else None, by=who.actor)
     except AlarmError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    return alarm_out(alarm)
+    return AlarmObject.of(alarm)
 
 
 def _visible(ctx: Any, who: Principal, alarm_id: str) -> Alarm:

@@ -6,11 +6,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Admin, Context, CurrentPrincipal
+from api.context import ApiContext
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
-from api.schemas import Building, Page
+from api.schemas import Page
+from gateway.shapes import BuildingObject
 from gateway.store import schema
 from gateway.store.registry_rows import BuildingFields, RegistryError, check_id
 
@@ -36,47 +39,41 @@ def _query() -> sa.Select[Any]:
     return sa.select(b, device_count, active_alarms)
 
 
-def _building(row: Any) -> Building:
-    return Building(
-        building_id=row.building_id,
-        name=row.name,
-        community=row.community,
-        address=row.address,
-        property_company=row.property_company,
-        manager_contact=row.manager_contact,
-        device_count=row.device_count,
-        active_alarms=row.active_alarms,
-    )
+def _load(ctx: ApiContext, building_id: str) -> BuildingObject | None:
+    b = schema.buildings
+    with ctx.engine.connect() as conn:
+        row = conn.execute(_query().where(b.c.building_id == building_id)).one_or_none()
+    return None if row is None else BuildingObject.of(row)
 
 
-@router.get("", response_model=Page[Building])
-def list_buildings(ctx: Context, who: CurrentPrincipal, paging: PagingParams) -> Page[Building]:
+@router.get("", response_model=Page[BuildingObject])
+def list_buildings(
+    ctx: Context, who: CurrentPrincipal, paging: PagingParams
+) -> Page[BuildingObject]:
     b = schema.buildings
     where = scoped(b.c.building_id, who)
     with ctx.engine.connect() as conn:
         query = _query().order_by(b.c.building_id)
         total, rows = fetch_page(conn, query, table=b, where=where, paging=paging)
-    return Page[Building](items=[_building(row) for row in rows], total=total)
+    return Page[BuildingObject](items=[BuildingObject.of(row) for row in rows], total=total)
 
 
-@router.get("/{building_id}", response_model=Building)
-def get_building(building_id: str, ctx: Context, who: CurrentPrincipal) -> Building:
-    b = schema.buildings
-    with ctx.engine.connect() as conn:
-        row = conn.execute(_query().where(b.c.building_id == building_id)).one_or_none()
-    if row is None or not who.sees(building_id):
+@router.get("/{building_id}", response_model=BuildingObject)
+def get_building(building_id: str, ctx: Context, who: CurrentPrincipal) -> BuildingObject:
+    found = _load(ctx, building_id)
+    if found is None or not who.sees(building_id):
         raise not_found(f"building {building_id!r}")
-    return _building(row)
+    return found
 
 
 @router.put(
     "/{building_id}",
-    response_model=Building,
-    responses={201: {"model": Building, "description": "created"}},
+    response_model=BuildingObject,
+    responses={201: {"model": BuildingObject, "description": "created"}},
 )
 async def put_building(
     building_id: str, body: BuildingFields, ctx: Context, who: Admin, response: Response
-) -> Building:
+) -> BuildingObject:
     """Create or update a building (the registry); ingest uses it at once."""
     try:
         check_id(building_id, "building_id")
@@ -84,7 +81,8 @@ async def put_building(
     except RegistryError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    b = schema.buildings
-    with ctx.engine.connect() as conn:
-        row = conn.execute(_query().where(b.c.building_id == building_id)).one()
-    return _building(row)
+    # Read back off the event loop: the pipeline shares it.
+    found = await run_in_threadpool(_load, ctx, building_id)
+    if found is None:  # it was just written; nothing deletes buildings
+        raise not_found(f"building {building_id!r}")
+    return found

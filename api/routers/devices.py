@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import msgspec
 import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import Admin, Context, CurrentPrincipal
+from api.auth import Admin, Context, CurrentPrincipal, Principal
 from api.context import ApiContext
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
-from api.schemas import Device, DeviceDetail, Page, Reading, Unread
-from core.timefmt import rfc3339
+from api.schemas import Page
+from gateway.shapes import DeviceDetail, DeviceObject, Unread
 from gateway.store import schema
 from gateway.store.registry_rows import DeviceFields, RegistryError, check_id
 
@@ -36,27 +36,7 @@ def _with_alarm_count() -> sa.Select[Any]:
     return sa.select(d, active)
 
 
-def _device(row: Any, ctx: ApiContext) -> dict[str, Any]:
-    live = ctx.live_status(row.device_id)
-    status = row if live is None else live
-    return {
-        "device_id": row.device_id,
-        "device_type": row.device_type,
-        "building_id": row.building_id,
-        "online": bool(status.online),
-        "last_seen": rfc3339(status.last_seen_ms),
-        "first_seen": rfc3339(row.first_seen_ms),
-        "battery_pct": status.battery_pct,
-        "rssi": status.rssi,
-        "active_alarms": row.active_alarms,
-        "floor": row.floor,
-        "location": row.location,
-        "fw": status.fw,
-        "vendor": row.vendor,
-    }
-
-
-@router.get("", response_model=Page[Device])
+@router.get("", response_model=Page[DeviceObject])
 def list_devices(
     ctx: Context,
     who: CurrentPrincipal,
@@ -64,7 +44,7 @@ def list_devices(
     building: str | None = None,
     type: Annotated[Literal["smoke", "gas", "ebike"] | None, Query()] = None,
     online: bool | None = None,
-) -> Page[Device]:
+) -> Page[DeviceObject]:
     d = schema.devices
     conditions = [scoped(d.c.building_id, who)]
     if building is not None:
@@ -77,7 +57,8 @@ def list_devices(
     with ctx.engine.connect() as conn:
         query = _with_alarm_count().order_by(d.c.building_id, d.c.device_id)
         total, rows = fetch_page(conn, query, table=d, where=where, paging=paging)
-    return Page[Device](items=[Device(**_device(row, ctx)) for row in rows], total=total)
+    items = [DeviceObject.of(row, ctx.live_status(row.device_id)) for row in rows]
+    return Page[DeviceObject](items=items, total=total)
 
 
 def _unread(conn: sa.Connection, device_id: str, now_ms: int) -> Unread | None:
@@ -96,17 +77,15 @@ def _unread(conn: sa.Connection, device_id: str, now_ms: int) -> Unread | None:
     if latest is None:
         return None
     count = conn.execute(sa.select(sa.func.count()).where(recent)).scalar_one()
-    return Unread(
-        reason=latest.reason,
-        detail=latest.detail,
-        product=latest.product,
-        last_at=rfc3339(latest.received_ms) or "",
-        count_7d=count,
-    )
+    return Unread.of(latest, count)
 
 
 @router.get("/{device_id}", response_model=DeviceDetail)
 def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDetail:
+    return _detail(ctx, who, device_id)
+
+
+def _detail(ctx: ApiContext, who: Principal, device_id: str) -> DeviceDetail:
     d, r = schema.devices, schema.device_readings
     with ctx.engine.connect() as conn:
         row = conn.execute(_with_alarm_count().where(d.c.device_id == device_id)).one_or_none()
@@ -119,17 +98,7 @@ def get_device(device_id: str, ctx: Context, who: CurrentPrincipal) -> DeviceDet
             .limit(_RECENT_READINGS)
         ).all()
         unread = _unread(conn, device_id, ctx.clock.now_ms())
-    return DeviceDetail(
-        **_device(row, ctx),
-        imei=row.imei,
-        dev_eui=row.dev_eui,
-        platform_id=row.platform_id,
-        model=row.model,
-        unread=unread,
-        readings=[
-            Reading(at=rfc3339(x.at_ms) or "", **msgspec.json.decode(x.data)) for x in readings
-        ],
-    )
+    return DeviceDetail.of_detail(row, ctx.live_status(device_id), readings=readings, unread=unread)
 
 
 @router.put(
@@ -147,4 +116,5 @@ async def put_device(
     except RegistryError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return get_device(device_id, ctx, who)
+    # Read back off the event loop: the pipeline shares it.
+    return await run_in_threadpool(_detail, ctx, who, device_id)

@@ -123,10 +123,10 @@ def delivered(ctx: Context, who: CurrentPrincipal) -> list[Delivered]:
         rows = list_reports(conn)
     return [
         Delivered(
-            id=r["id"],
-            kind=r["kind"],
-            period=r["period"],
-            created_at=rfc3339(r["created_ms"]) or "",
+            id=r.id,
+            kind=r.kind,
+            period=r.period,
+            created_at=rfc3339(r.created_ms) or "",
         )
         for r in rows
     ]

@@ -8,15 +8,16 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from alerting.tickets import VENUE_TYPES, TicketError, allowed_moves
+from alerting.tickets import VENUE_TYPES, TicketError
 from api.auth import Context, CurrentPrincipal, Operator, Principal
 from api.context import ApiContext
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
-from api.schemas import Page, TicketIn, TicketOut, TransitionIn
+from api.schemas import Page, TicketIn, TransitionIn
 from core.timefmt import parse_rfc3339
+from gateway.shapes import TicketObject, TicketView
 from gateway.store import schema
-from gateway.store.tickets import histories, load_ticket, ticket_from_row, ticket_object
+from gateway.store.tickets import histories, load_ticket, ticket_from_row
 
 router = APIRouter(
     prefix="/api/v1/tickets", tags=["tickets"], responses=errors(*SIGNED_IN, 403, 404, 409)
@@ -26,7 +27,7 @@ Status = Literal["open", "assigned", "rectifying", "review", "closed"]
 Category = Literal["fire", "gas", "ebike", "device", "inspection"]
 
 
-@router.get("", response_model=Page[TicketOut])
+@router.get("", response_model=Page[TicketView])
 def list_tickets(
     ctx: Context,
     who: CurrentPrincipal,
@@ -35,7 +36,7 @@ def list_tickets(
     building: str | None = None,
     category: Annotated[Category | None, Query()] = None,
     overdue: bool | None = None,
-) -> Page[TicketOut]:
+) -> Page[TicketView]:
     """Newest first."""
     t = schema.tickets
     conditions: list[Any] = [scoped(t.c.building_id, who)]
@@ -54,17 +55,17 @@ def list_tickets(
         total, rows = fetch_page(conn, query, table=t, where=where, paging=paging)
         tickets = [ticket_from_row(row) for row in rows]
         found = histories(conn, [ticket.id for ticket in tickets])
-    items = [TicketOut.model_validate(_for(who, ticket_object(x, found[x.id]))) for x in tickets]
-    return Page[TicketOut](items=items, total=total)
+    items = [TicketObject.of(x, found[x.id]).seen_by(who.role) for x in tickets]
+    return Page[TicketView](items=items, total=total)
 
 
-@router.get("/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: str, ctx: Context, who: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/{ticket_id}", response_model=TicketView)
+def get_ticket(ticket_id: str, ctx: Context, who: CurrentPrincipal) -> TicketView:
     return _visible(ctx, who, ticket_id)
 
 
-@router.post("", response_model=TicketOut, status_code=status.HTTP_201_CREATED)
-async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> dict[str, Any]:
+@router.post("", response_model=TicketView, status_code=status.HTTP_201_CREATED)
+async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> TicketView:
     """A hazard found by inspection (or any other ticket opened by hand)."""
     if body.venue_type is not None and body.venue_type not in VENUE_TYPES:
         raise HTTPException(422, f"venue_type: one of {', '.join(VENUE_TYPES)}")
@@ -86,13 +87,13 @@ async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> dict[str
         venue_type=body.venue_type,
         note=body.note,
     )
-    return _for(who, created)
+    return created.seen_by(who.role)
 
 
-@router.post("/{ticket_id}/transition", response_model=TicketOut)
+@router.post("/{ticket_id}/transition", response_model=TicketView)
 async def transition(
     ticket_id: str, body: TransitionIn, ctx: Context, who: CurrentPrincipal, response: Response
-) -> dict[str, Any]:
+) -> TicketView:
     """Move a ticket along: open -> assigned -> rectifying -> review -> closed (销号), or
     review -> rectifying on rejection. An illegal move is 409 with the reason."""
     try:
@@ -107,20 +108,16 @@ async def transition(
         )
     except TicketError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    return _for(who, moved)
+    return moved.seen_by(who.role)
 
 
-def _for(who: Principal, ticket: dict[str, Any]) -> dict[str, Any]:
+def _visible(ctx: ApiContext, who: Principal, ticket_id: str) -> TicketView:
     """The ticket with the moves this caller may make, so the console never re-derives them."""
-    return {**ticket, "allowed_moves": list(allowed_moves(ticket["status"], who.role))}
-
-
-def _visible(ctx: ApiContext, who: Principal, ticket_id: str) -> dict[str, Any]:
     with ctx.engine.connect() as conn:
         loaded = load_ticket(conn, ticket_id)
     if loaded is None or not who.sees(loaded[0].building_id):
         raise not_found(f"ticket {ticket_id!r}")
-    return _for(who, ticket_object(*loaded))
+    return TicketObject.of(*loaded).seen_by(who.role)
 
 
 def _building_exists(ctx: ApiContext, building_id: str) -> bool:

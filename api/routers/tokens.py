@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -10,50 +9,18 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.engine import Connection
 
-from api.auth import Admin, Context, new_token, token_digest
+from api.auth import Admin, Context
 from api.responses import SIGNED_IN, errors
 from api.routers.common import not_found
 from api.schemas import NewToken, Page, TokenIn, TokenOut
 from core.timefmt import rfc3339
-from gateway.audit import Actor, audit_row, record
+from gateway.audit import audit_row, record
 from gateway.store import schema
-from gateway.store.rows import AuditRow
+from gateway.tokens import audited, issue_token, store_token
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=errors(*SIGNED_IN, 403, 404))
-_json = msgspec.json.Encoder()
 _list = msgspec.json.Decoder(list[str])
 _DAY_MS = 86_400_000
-
-
-def token_row(*, token_id: str, name: str, role: str, buildings: list[str] | None, token: str,
-              by: str, now: int, expires_ms: int | None = None) -> dict[str, Any]:  # fmt: skip
-    return {
-        "id": token_id,
-        "name": name,
-        "role": role,
-        "buildings": None if buildings is None else _json.encode(sorted(set(buildings))).decode(),
-        "token_hash": token_digest(token),
-        "created_ms": now,
-        "created_by": by,
-        "expires_ms": expires_ms,
-    }
-
-
-def audited(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A token as the audit log keeps it: never its digest."""
-    return {k: v for k, v in row.items() if k != "token_hash"}
-
-
-def created_entry(entry_id: str, now: int, actor: Actor, row: Mapping[str, Any]) -> AuditRow:
-    return audit_row(
-        entry_id=entry_id,
-        at_ms=now,
-        actor=actor,
-        action="token.create",
-        target_kind="token",
-        target_id=row["id"],
-        after=audited(row),
-    )
 
 
 def check_scope(role: str, buildings: list[str] | None) -> list[str] | None:
@@ -96,27 +63,19 @@ def _out(row: Any) -> TokenOut:
 @router.post("", response_model=NewToken, status_code=status.HTTP_201_CREATED)
 async def create_token(body: TokenIn, ctx: Context, who: Admin) -> NewToken:
     buildings = check_scope(body.role, body.buildings)
-    token = new_token()
     now = ctx.clock.now_ms()
     expires_ms = None if body.expires_in_days is None else now + body.expires_in_days * _DAY_MS
-    row = token_row(
-        token_id=ctx.ids.new(now),
+    issued = issue_token(
+        ids=ctx.ids,
+        now_ms=now,
+        actor=who.actor,
         name=body.name,
         role=body.role,
         buildings=buildings,
-        token=token,
-        by=who.name,
-        now=now,
         expires_ms=expires_ms,
     )
-    entry = created_entry(ctx.ids.new(now), now, who.actor, row)
-
-    def create(conn: Connection) -> None:
-        conn.execute(sa.insert(schema.tokens), row)
-        record(conn, entry)
-
-    await ctx.write(create)
-    return NewToken(token=token, **_out(_Row(**row)).model_dump())
+    await ctx.write(lambda conn: store_token(conn, issued))
+    return NewToken(token=issued.token, **_out(_Row(**issued.row)).model_dump())
 
 
 @router.get("", response_model=Page[TokenOut])

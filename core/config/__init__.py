@@ -34,17 +34,11 @@ from core.config.domain import (
     TicketsConfig,
 )
 from core.config.notify import (
-    Channel,
-    ChannelBase,
-    DingtalkChannel,
-    EmailChannel,
-    FeishuChannel,
+    ChannelTable,
     NotifyConfig,
     Route,
-    WebhookChannel,
-    WecomChannel,
 )
-from core.config.settings import Settings, load_settings
+from core.config.settings import Settings, describe_errors, load_settings
 from core.config.transport import (
     ApiConfig,
     AuthConfig,
@@ -64,16 +58,12 @@ __all__ = [
     "ApiConfig",
     "AuthConfig",
     "BatteryRules",
-    "Channel",
-    "ChannelBase",
+    "ChannelTable",
     "CompoundRules",
     "ConfigError",
     "DatabaseConfig",
     "DevicesConfig",
-    "DingtalkChannel",
     "EbikeRules",
-    "EmailChannel",
-    "FeishuChannel",
     "FlappingRules",
     "GasRules",
     "HeartbeatConfig",
@@ -93,8 +83,7 @@ __all__ = [
     "TicketDue",
     "TicketResponsible",
     "TicketsConfig",
-    "WebhookChannel",
-    "WecomChannel",
+    "describe_errors",
     "load_settings",
     "redact_url",
 ]

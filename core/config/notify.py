@@ -1,12 +1,21 @@
-"""The ``[notify]`` section: channels, routes and delivery."""
+"""The ``[notify]`` section: channels, routes and delivery.
+
+A channel's own keys belong to its notifier plugin (``gateway/notify/``, one file per
+``type``), which ``core/`` may not import. Here a channel is therefore a ``ChannelTable``: its
+``type`` and its other keys as written. The gateway's notifier registry checks each table
+against its plugin's configuration class when the configuration is loaded
+(``siteguard/config.py``) and again when it builds the notifiers.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from pydantic import (
+    BaseModel,
+    ConfigDict,
     Field,
-    SecretStr,
     model_validator,
 )
 
@@ -15,74 +24,23 @@ from core.config.base import (
 )
 
 
-class ChannelBase(Section):
-    timeout_s: float = Field(default=10.0, gt=0, description="per attempt")
-    retries: int = Field(default=3, ge=0, le=20, description="attempts after the first")
-    rate_limit_per_min: int | None = Field(
-        default=None,
-        ge=1,
-        description="messages a minute the channel accepts (none: no limit); past it, "
-        "non-critical notices are merged into digests (docs/notifications.md)",
-    )
+class ChannelTable(BaseModel):
+    """One ``[notify.channels.<name>]`` table: ``type`` names the notifier plugin, the other
+    keys are the plugin's own (checked by the plugin, not here)."""
 
+    model_config = ConfigDict(extra="allow", frozen=True)
 
-class WebhookChannel(ChannelBase):
-    type: Literal["webhook"]
-    url: str = Field(description="receives the notification as JSON (POST)")
-    secret: SecretStr | None = Field(
-        default=None, description="signs the body: X-SiteGuard-Signature: sha256=<hmac>"
-    )
-    token: SecretStr | None = Field(default=None, description="sent as a bearer token")
+    type: str = Field(description="the kind of channel; its keys are listed below")
 
+    def values(self) -> dict[str, Any]:
+        """The table as written: ``type`` and the plugin's keys."""
+        return {"type": self.type, **(self.model_extra or {})}
 
-class WecomChannel(ChannelBase):
-    type: Literal["wecom"]
-    url: str = Field(description="企业微信群机器人 webhook URL (with its key)")
-    # WeCom's documented limit: 20 messages a minute per robot.
-    rate_limit_per_min: int | None = Field(default=20, ge=1, description="messages a minute")
-    mention_mobiles: list[str] = Field(default_factory=list, description="@ these mobiles")
-
-
-class DingtalkChannel(ChannelBase):
-    type: Literal["dingtalk"]
-    url: str = Field(description="钉钉机器人 webhook URL (with its access_token)")
-    # DingTalk's documented limit: 20 messages a minute per robot, then 10 minutes blocked.
-    rate_limit_per_min: int | None = Field(default=20, ge=1, description="messages a minute")
-    secret: SecretStr | None = Field(default=None, description="加签 secret (SEC...)")
-    mention_mobiles: list[str] = Field(default_factory=list, description="@ these mobiles")
-
-
-class FeishuChannel(ChannelBase):
-    type: Literal["feishu"]
-    url: str = Field(description="飞书机器人 webhook URL")
-    # Feishu's documented limit for custom bots: 100 a minute (and 5 a second).
-    rate_limit_per_min: int | None = Field(default=100, ge=1, description="messages a minute")
-    secret: SecretStr | None = Field(default=None, description="签名校验 secret")
-
-
-class EmailChannel(ChannelBase):
-    type: Literal["email"]
-    host: str = Field(description="SMTP server")
-    port: int = Field(default=25, ge=1, le=65535)
-    security: Literal["none", "starttls", "ssl"] = Field(default="starttls")
-    username: str | None = None
-    password: SecretStr | None = None
-    sender: str = Field(description="From:")
-    to: list[str] = Field(min_length=1, description="To:")
-
-    @model_validator(mode="after")
-    def _no_password_in_clear(self) -> EmailChannel:
-        if self.password is not None and self.security == "none":
-            raise ValueError(
-                "security: 'none' would send the SMTP password unencrypted; use starttls or ssl"
-            )
-        return self
-
-
-Channel = Annotated[
-    WebhookChannel | WecomChannel | DingtalkChannel | FeishuChannel | EmailChannel,
-    Field(discriminator="type"),
-]
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The plugin's keys hold secrets and token URLs, unchecked here: only their names show.
+        yield "type", self.type
+        for key in self.model_extra or {}:
+            yield key, "..."
 
 
 class Route(Section):
@@ -108,8 +66,10 @@ class NotifyConfig(Section):
     repeat_critical_s: int = Field(
         default=60, ge=1, description="critical alarms are notified again this often until acked"
     )
-    channels: dict[str, Channel] = Field(
-        default_factory=dict, description="named channels; the log is always on"
+    channels: dict[str, ChannelTable] = Field(
+        default_factory=dict,
+        description="named channels, a table each (its keys by `type`: see Notification "
+        "channels below); the log is always on",
     )
     routes: list[Route] = Field(default_factory=list, description="notifications to channels")
     keep_days: int = Field(

@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     def series_embedded_path(self) -> Path:
         return self.series.embedded_path or self.data_dir / "series.db"
 
+    def run_problems(self) -> list[str]:
+        """What ``siteguard run`` needs beyond a valid configuration (the other commands do
+        without it), one line per missing key; ``check-config`` reports the same."""
+        problems = []
+        if not self.mqtt.url:
+            problems.append("mqtt.url: required for `siteguard run` (mqtt://host:port)")
+        return problems
+
 
 def load_settings(path: Path | None) -> Settings:
     """Read ``path`` (optional) and the environment; raise ConfigError naming each bad key."""
@@ -133,6 +141,12 @@ def _unknown_env_sections(environ: Mapping[str, str]) -> list[str]:
         if key not in known:
             problems.append(f"{name}: unknown key {key!r}")
     return problems
+
+
+def describe_errors(exc: ValidationError, *, at: Sequence[str | int] = ()) -> list[str]:
+    """One line per error, as ``load_settings`` says it, for a part of the configuration
+    validated on its own (a notifier plugin's channel table), its keys under ``at``."""
+    return [_describe({**err, "loc": (*at, *err["loc"])}) for err in exc.errors()]
 
 
 def _describe(err: Mapping[str, Any]) -> str:

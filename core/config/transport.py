@@ -122,7 +122,10 @@ class InfluxConfig(Section):
     url: str = Field(default="", description="InfluxDB base URL; empty = embedded series store")
     api: Literal["v1", "v2"] = Field(default="v2", description="v2 (/api/v2/write) or v1 (/write)")
     token: SecretStr | None = Field(default=None, description="v2 API token")
-    org: str | None = Field(default=None, description="v2 organisation")
+    org: str | None = Field(
+        default=None,
+        description="v2 organisation; unset: '-' (1.8 and 3.x ignore it, 2.x needs a real one)",
+    )
     bucket: str = Field(default="siteguard", description="v2 bucket")
     database: str = Field(default="siteguard", description="v1 database")
     username: str | None = Field(default=None, description="v1 user")
@@ -135,6 +138,11 @@ class InfluxConfig(Section):
         if value and urlsplit(value).scheme not in ("http", "https"):
             raise ValueError("must be an http:// or https:// URL, or empty")
         return value.rstrip("/")
+
+    @property
+    def write_org(self) -> str:
+        """The organisation the v2 sink writes to."""
+        return self.org or "-"
 
 
 class SeriesConfig(Section):

@@ -1,12 +1,31 @@
-"""What every configured channel shares: its name, its limits, its configuration, the words."""
+"""What every configured channel shares: the keys every channel table has (``ChannelBase``),
+its name, its limits, its configuration, the words."""
 
 from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from core.config import ChannelBase
+from pydantic import Field
+
+from core.config import Section
 from gateway.notify import text
 from gateway.notify.http import HttpPoster
+
+
+class ChannelBase(Section):
+    """The keys of every ``[notify.channels.<name>]`` table. A plugin's configuration class
+    extends it with ``type: Literal["<its type>"]`` and its own keys (frozen, unknown keys
+    refused, like every section)."""
+
+    timeout_s: float = Field(default=10.0, gt=0, description="per attempt")
+    retries: int = Field(default=3, ge=0, le=20, description="attempts after the first")
+    rate_limit_per_min: int | None = Field(
+        default=None,
+        ge=1,
+        description="messages a minute the channel accepts (none: no limit); past it, "
+        "non-critical notices are merged into digests (docs/notifications.md)",
+    )
+
 
 C = TypeVar("C", bound=ChannelBase)
 

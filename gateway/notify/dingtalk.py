@@ -12,14 +12,24 @@ import base64
 import hashlib
 import hmac
 import time
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+from pydantic import Field, SecretStr
 
-from core.config import DingtalkChannel
 from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.channel import HttpChannelNotifier
+from gateway.notify.channel import ChannelBase, HttpChannelNotifier
+from gateway.notify.plugin import NotifierPlugin
+
+
+class DingtalkChannel(ChannelBase):
+    type: Literal["dingtalk"]
+    url: str = Field(description="钉钉机器人 webhook URL (with its access_token)")
+    # DingTalk's documented limit: 20 messages a minute per robot, then 10 minutes blocked.
+    rate_limit_per_min: int | None = Field(default=20, ge=1, description="messages a minute")
+    secret: SecretStr | None = Field(default=None, description="加签 secret (SEC...)")
+    mention_mobiles: list[str] = Field(default_factory=list, description="@ these mobiles")
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -49,3 +59,6 @@ class DingtalkNotifier(HttpChannelNotifier[DingtalkChannel]):
                 {"timestamp": str(timestamp), "sign": sign(secret, timestamp)}
             )
         await self._poster.post(str(url), json=self.message(notification), ok_field="errcode")
+
+
+PLUGIN = NotifierPlugin(type="dingtalk", config=DingtalkChannel, build=DingtalkNotifier)

@@ -10,6 +10,10 @@ When a channel gives up, the route's failover channel gets the notification inst
 every channel has delivered or given up, the outbox row is marked ``sent`` (or ``failed``, if
 a failure was not covered by a failover); at start-up, rows still ``pending`` are delivered
 again, so a restart loses no notification.
+
+Scheduling (rate windows, retry delays, waits, each attempt's timeout) runs on an injected
+``Timer`` (``gateway/notify/timer.py``): the event loop's clock in production, a ``FakeTimer``
+moved by hand in tests. The injected ``Clock`` dates the outbox marks and digests.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,12 +28,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from core.backoff import Backoff
 from core.clock import Clock
 from gateway.metrics import Metrics
 from gateway.notification import Notification, decode_notification
 from gateway.notify.base import Notifier
 from gateway.notify.queue import ChannelQueue, Entry
 from gateway.notify.routing import Router
+from gateway.notify.timer import LoopTimer, Timer
 from gateway.store import schema
 from gateway.store.db import UNAVAILABLE
 from gateway.store.writer import StoreWriter
@@ -71,12 +76,14 @@ class Dispatcher:
         clock: Clock,
         retry_min_s: float = 1.0,
         retry_max_s: float = 60.0,
+        timer: Timer | None = None,
     ) -> None:
         self._notifiers = notifiers
         self._router = router
         self._store = store
         self._metrics = metrics
         self._clock = clock
+        self._timer: Timer = timer if timer is not None else LoopTimer()
         self._retry_min = retry_min_s
         self._retry_max = retry_max_s
         self._queues: dict[str, ChannelQueue] = {
@@ -87,11 +94,10 @@ class Dispatcher:
         self._finished: list[dict[str, Any]] = []
         self._wake_marks = asyncio.Event()
 
-    @staticmethod
-    def _now() -> int:
-        """Scheduling time (rate windows, retry delays): the loop's monotonic clock, the one
-        the workers sleep on. The injected clock dates the outbox marks."""
-        return int(asyncio.get_running_loop().time() * 1000)
+    def _now(self) -> int:
+        """Scheduling time (rate windows, retry delays): the timer's, the one the workers
+        sleep on. The injected clock dates the outbox marks."""
+        return self._timer.now_ms()
 
     def enqueue(self, notifications: Iterable[Notification]) -> None:
         now = self._now()
@@ -153,9 +159,7 @@ class Dispatcher:
             if isinstance(taken, list):
                 await self._attempt(notifier, taken)
                 continue
-            timeout = None if taken is None else taken / 1000
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout)
+            await self._timer.wait(wake, taken)
 
     async def _attempt(self, notifier: Notifier, entries: list[Entry]) -> None:
         """One attempt at one notice, or at a digest of several."""
@@ -173,7 +177,7 @@ class Dispatcher:
         for entry in entries:
             self._outstanding[entry.notification.id].attempts += 1
         try:
-            await asyncio.wait_for(notifier.send(message), notifier.timeout_s)
+            await self._timer.within(notifier.send(message), int(notifier.timeout_s * 1000))
         except Exception as exc:  # noqa: BLE001 - a channel's failure must never escape
             reason = "timeout" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
             self._metrics.notifications.labels(notifier.name, "failed").inc()
@@ -194,8 +198,8 @@ class Dispatcher:
             notifier.name, entry.attempts, attempts, notification.subject, notification.id, error,
         )  # fmt: skip
         if entry.attempts < attempts:
-            delay = min(self._retry_min * 2 ** (entry.attempts - 1), self._retry_max)
-            jittered = delay * (0.5 + random.random() / 2)
+            backoff = Backoff(initial=self._retry_min, maximum=self._retry_max)
+            jittered = backoff.delay(entry.attempts - 1)
             self._queues[notifier.name].retry(entry, at_ms=self._now() + int(jittered * 1000))
             return
         self._settle(notifier.name, notification, delivered=False)
@@ -232,16 +236,21 @@ class Dispatcher:
         while True:
             await self._wake_marks.wait()
             self._wake_marks.clear()
-            await self._write_marks()
-            if self._finished:  # the database is away: try again shortly
-                await asyncio.sleep(1.0)
+            if not await self._write_marks():  # the database is away: try again shortly
+                await self._timer.sleep(1000)
                 self._wake_marks.set()
+            # Marks that finished during the write have set the wake again themselves.
 
-    async def _write_marks(self) -> None:
-        if not self._finished or not self._store.available:
-            return
+    async def _write_marks(self) -> bool:
+        """False when the marks could not be written (they are kept for the next try)."""
+        if not self._finished:
+            return True
+        if not self._store.available:
+            return False
         marks, self._finished = self._finished, []
         try:
             await self._store.run_in_store(lambda conn: conn.execute(_MARK, marks))
         except UNAVAILABLE:
             self._finished[:0] = marks
+            return False
+        return True

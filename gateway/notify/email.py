@@ -6,12 +6,34 @@ import asyncio
 import smtplib
 import ssl
 from email.message import EmailMessage
+from typing import Literal
 
-from core.config import EmailChannel
+from pydantic import Field, SecretStr, model_validator
+
 from gateway.notification import Notification
 from gateway.notify import text
 from gateway.notify.base import NotifyError
-from gateway.notify.channel import ChannelNotifier
+from gateway.notify.channel import ChannelBase, ChannelNotifier
+from gateway.notify.plugin import NotifierPlugin
+
+
+class EmailChannel(ChannelBase):
+    type: Literal["email"]
+    host: str = Field(description="SMTP server")
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = Field(default="starttls")
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = Field(description="From:")
+    to: list[str] = Field(min_length=1, description="To:")
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> EmailChannel:
+        if self.password is not None and self.security == "none":
+            raise ValueError(
+                "security: 'none' would send the SMTP password unencrypted; use starttls or ssl"
+            )
+        return self
 
 
 class EmailNotifier(ChannelNotifier[EmailChannel]):
@@ -45,3 +67,6 @@ class EmailNotifier(ChannelNotifier[EmailChannel]):
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             raise NotifyError(f"SMTP {c.host}:{c.port}: {exc}") from exc
+
+
+PLUGIN = NotifierPlugin(type="email", config=EmailChannel, build=EmailNotifier)

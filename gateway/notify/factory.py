@@ -1,40 +1,20 @@
-"""The channels a configuration names, plus the log, which is always on."""
+"""The notifiers a configuration names, plus the log, which is always on: built by the
+notifier registry (``gateway/notify/registry.py``) from each channel's plugin."""
 
 from __future__ import annotations
 
-from core.config import (
-    DingtalkChannel,
-    EmailChannel,
-    FeishuChannel,
-    NotifyConfig,
-    WebhookChannel,
-    WecomChannel,
-)
+from core.config import NotifyConfig
 from gateway.notify import text
 from gateway.notify.base import Notifier
-from gateway.notify.dingtalk import DingtalkNotifier
-from gateway.notify.email import EmailNotifier
-from gateway.notify.feishu import FeishuNotifier
-from gateway.notify.log import LogNotifier
-from gateway.notify.webhook import WebhookNotifier
-from gateway.notify.wecom import WecomNotifier
+from gateway.notify.registry import NotifierRegistry, default_registry
 
 
 def create_notifiers(
-    config: NotifyConfig, describe: text.Describe | None = None
+    config: NotifyConfig,
+    describe: text.Describe | None = None,
+    *,
+    registry: NotifierRegistry | None = None,
 ) -> dict[str, Notifier]:
-    notifiers: dict[str, Notifier] = {"log": LogNotifier()}
-    for name, channel in config.channels.items():
-        notifier: Notifier
-        if isinstance(channel, WebhookChannel):
-            notifier = WebhookNotifier(name=name, config=channel, describe=describe)
-        elif isinstance(channel, WecomChannel):
-            notifier = WecomNotifier(name=name, config=channel, describe=describe)
-        elif isinstance(channel, DingtalkChannel):
-            notifier = DingtalkNotifier(name=name, config=channel, describe=describe)
-        elif isinstance(channel, FeishuChannel):
-            notifier = FeishuNotifier(name=name, config=channel, describe=describe)
-        elif isinstance(channel, EmailChannel):
-            notifier = EmailNotifier(name=name, config=channel, describe=describe)
-        notifiers[name] = notifier
-    return notifiers
+    """``registry``: the plugins to build from (the built-in channels when not given);
+    raises ConfigError for a channel table its plugin refuses."""
+    return (registry or default_registry()).create(config, describe)

@@ -11,12 +11,22 @@ import base64
 import hashlib
 import hmac
 import time
-from typing import Any
+from typing import Any, Literal
 
-from core.config import FeishuChannel
+from pydantic import Field, SecretStr
+
 from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.channel import HttpChannelNotifier
+from gateway.notify.channel import ChannelBase, HttpChannelNotifier
+from gateway.notify.plugin import NotifierPlugin
+
+
+class FeishuChannel(ChannelBase):
+    type: Literal["feishu"]
+    url: str = Field(description="飞书机器人 webhook URL")
+    # Feishu's documented limit for custom bots: 100 a minute (and 5 a second).
+    rate_limit_per_min: int | None = Field(default=100, ge=1, description="messages a minute")
+    secret: SecretStr | None = Field(default=None, description="签名校验 secret")
 
 
 def sign(secret: str, timestamp_s: int) -> str:
@@ -38,3 +48,6 @@ class FeishuNotifier(HttpChannelNotifier[FeishuChannel]):
 
     async def send(self, notification: Notification) -> None:
         await self._poster.post(self._config.url, json=self.message(notification), ok_field="code")
+
+
+PLUGIN = NotifierPlugin(type="feishu", config=FeishuChannel, build=FeishuNotifier)

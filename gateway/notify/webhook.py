@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
+from pydantic import Field, SecretStr
 
-from core.config import WebhookChannel
 from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.channel import HttpChannelNotifier
-from gateway.store.alarms import alarm_object
-from gateway.store.tickets import ticket_object
+from gateway.notify.channel import ChannelBase, HttpChannelNotifier
+from gateway.notify.plugin import NotifierPlugin
+from gateway.shapes import AlarmObject, TicketObject
 
 _json = msgspec.json.Encoder()
+
+
+class WebhookChannel(ChannelBase):
+    type: Literal["webhook"]
+    url: str = Field(description="receives the notification as JSON (POST)")
+    secret: SecretStr | None = Field(
+        default=None, description="signs the body: X-SiteGuard-Signature: sha256=<hmac>"
+    )
+    token: SecretStr | None = Field(default=None, description="sent as a bearer token")
 
 
 def body(n: Notification, describe: text.Describe | None) -> dict[str, Any]:
@@ -27,9 +36,9 @@ def body(n: Notification, describe: text.Describe | None) -> dict[str, Any]:
         "text": text.plain(n, describe),
     }
     if n.alarm is not None:
-        out["alarm"] = alarm_object(n.alarm)
+        out["alarm"] = AlarmObject.of(n.alarm).wire()
     if n.ticket is not None:
-        out["ticket"] = ticket_object(n.ticket, [])
+        out["ticket"] = TicketObject.of(n.ticket, []).wire()
     if n.report is not None:
         out["report"] = msgspec.to_builtins(n.report)
     if n.notice is not None:
@@ -51,3 +60,6 @@ class WebhookNotifier(HttpChannelNotifier[WebhookChannel]):
         if self._config.token is not None:
             headers["Authorization"] = f"Bearer {self._config.token.get_secret_value()}"
         await self._poster.post(self._config.url, content=payload, headers=headers)
+
+
+PLUGIN = NotifierPlugin(type="webhook", config=WebhookChannel, build=WebhookNotifier)

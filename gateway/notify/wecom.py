@@ -6,12 +6,22 @@ API: POST the webhook URL (``.../cgi-bin/webhook/send?key=...``) with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from core.config import WecomChannel
+from pydantic import Field
+
 from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.channel import HttpChannelNotifier
+from gateway.notify.channel import ChannelBase, HttpChannelNotifier
+from gateway.notify.plugin import NotifierPlugin
+
+
+class WecomChannel(ChannelBase):
+    type: Literal["wecom"]
+    url: str = Field(description="企业微信群机器人 webhook URL (with its key)")
+    # WeCom's documented limit: 20 messages a minute per robot.
+    rate_limit_per_min: int | None = Field(default=20, ge=1, description="messages a minute")
+    mention_mobiles: list[str] = Field(default_factory=list, description="@ these mobiles")
 
 
 class WecomNotifier(HttpChannelNotifier[WecomChannel]):
@@ -30,3 +40,6 @@ class WecomNotifier(HttpChannelNotifier[WecomChannel]):
         await self._poster.post(
             self._config.url, json=self.message(notification), ok_field="errcode"
         )
+
+
+PLUGIN = NotifierPlugin(type="wecom", config=WecomChannel, build=WecomNotifier)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgspec
 
+from core.backoff import Backoff
 from core.config import SeriesConfig
 from gateway.metrics import Metrics
 from gateway.series.point import Point
@@ -194,7 +194,8 @@ class SeriesWriter:
     # ---- replay -----------------------------------------------------------------------
 
     async def _replay_loop(self) -> None:
-        delay = self._config.retry_min_s
+        backoff = Backoff(initial=self._config.retry_min_s, maximum=self._config.retry_max_s)
+        failures = 0
         while True:
             if self._spool.empty():
                 self._spooling = False
@@ -210,15 +211,15 @@ class SeriesWriter:
                 await self._sink.write(batch)
             except SinkUnavailable as exc:
                 self._metrics.series_errors.labels("unavailable").inc()
-                log.info("series replay waiting %.1fs: %s", delay, exc)
-                await asyncio.sleep(delay * (0.5 + random.random() / 2))
-                delay = min(delay * 2, self._config.retry_max_s)
+                log.info("series replay waiting %.1fs: %s", backoff.base(failures), exc)
+                await asyncio.sleep(backoff.delay(failures))
+                failures += 1
                 continue
             except SinkRejected as exc:
                 self._reject(batch, exc)
             else:
                 self._metrics.points_written.labels(self._sink.name).inc(len(batch))
-            delay = self._config.retry_min_s
+            failures = 0
             await asyncio.to_thread(self._spool.pop)
             self._update_gauges()
 

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from alerting.model import Alarm, AlarmChange
-from core.timefmt import rfc3339
 from gateway.notification import Notification, encode_notification
 from gateway.store import schema
 from gateway.store.rows import AlarmHistoryRow, AlarmRow, NotificationRow
@@ -24,7 +23,7 @@ def alarm_row(alarm: Alarm) -> AlarmRow:
     return AlarmRow(identity=alarm.identity, **fields)
 
 
-def alarm_from_row(row: Any) -> Alarm:
+def alarm_from_row(row: sa.Row[Any]) -> Alarm:
     data = {name: getattr(row, name) for name in Alarm.__struct_fields__}
     data["device_ids"] = _ids.decode(row.device_ids)
     data["latched"] = bool(row.latched)
@@ -83,29 +82,3 @@ def load_alarm(conn: Connection, alarm_id: str) -> Alarm | None:
 def active_alarms(conn: Connection) -> list[Alarm]:
     rows = conn.execute(sa.select(schema.alarms).where(schema.alarms.c.status == "active"))
     return [alarm_from_row(row) for row in rows]
-
-
-def alarm_object(alarm: Alarm) -> dict[str, Any]:
-    """The alarm as the API and the stream show it (contract section 4)."""
-    return {
-        "id": alarm.id,
-        "kind": alarm.kind,
-        "severity": alarm.severity,
-        "status": alarm.status,
-        "building_id": alarm.building_id,
-        "device_id": alarm.device_id,
-        "device_ids": list(alarm.device_ids),
-        "opened_at": rfc3339(alarm.opened_ms),
-        "updated_at": rfc3339(alarm.updated_ms),
-        "acknowledged_at": rfc3339(alarm.acknowledged_ms),
-        "cleared_at": rfc3339(alarm.cleared_ms),
-        "count": alarm.count,
-        "ticket_id": alarm.ticket_id,
-        "latched": alarm.latched,
-        "acknowledged_by": alarm.acknowledged_by,
-        "verdict": alarm.verdict,
-        "ack_note": alarm.ack_note,
-        "cleared_by": alarm.cleared_by,
-        "clear_note": alarm.clear_note,
-        "peak": alarm.peak,
-    }

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+from core.backoff import Backoff
+from gateway.store.db import UNAVAILABLE
+
+log = logging.getLogger(__name__)
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -20,3 +28,27 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+
+
+async def wait_for_database(engine: Engine, stop: asyncio.Event, *, retry_max_s: float) -> None:
+    """Migrate ``engine`` to the newest schema, retrying with backoff while the database is
+    unreachable, until it is done or ``stop`` is set."""
+    backoff = Backoff(initial=0.5, maximum=retry_max_s)
+    failures = 0
+    url = engine.url.render_as_string(hide_password=True)
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(upgrade, engine)
+        except UNAVAILABLE as exc:
+            log.warning(
+                "database %s unavailable (%s); retrying in %.1fs",
+                url,
+                exc.orig,
+                backoff.base(failures),
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff.delay(failures))
+            failures += 1
+        else:
+            log.info("database %s open and migrated", url)
+            return

@@ -7,9 +7,8 @@ One definition of a valid row serves ``PUT /api/v1/buildings/{id}``, ``PUT
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -19,6 +18,7 @@ from core.text import Name, line
 from gateway.store import schema
 from gateway.store.db import upsert
 
+F = TypeVar("F", bound=BaseModel)
 ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"  # pydantic patterns match whole strings
 _ID = re.compile(ID_PATTERN)
 Text = Name  # one line, no control characters (core/text.py)
@@ -84,25 +84,29 @@ class DeviceFields(BaseModel):
         return value.upper() if value else value
 
 
+RegistryFields = BuildingFields | DeviceFields
+
+
 @dataclass(frozen=True, kw_only=True)
 class Upserted:
     """A registry row's fields before (None: it was created) and after an upsert."""
 
-    before: dict[str, Any] | None
-    after: dict[str, Any]
+    before: RegistryFields | None
+    after: RegistryFields
 
     @property
     def created(self) -> bool:
         return self.before is None
 
 
-def _fields(
-    conn: Connection, table: sa.Table, key: str, value: str, names: Iterable[str]
-) -> dict[str, Any] | None:
+def _stored(conn: Connection, table: sa.Table, key: str, value: str, fields: type[F]) -> F | None:
+    """The row's registry fields as stored: not checked again (an older release may have
+    stored what today's checks refuse, and it must still be shown and replaced)."""
+    names = fields.model_fields
     row = conn.execute(
         sa.select(*(table.c[n] for n in names)).where(table.c[key] == value)
     ).one_or_none()
-    return None if row is None else dict(row._mapping)
+    return None if row is None else fields.model_construct(**row._mapping)
 
 
 def upsert_building(
@@ -110,7 +114,7 @@ def upsert_building(
 ) -> Upserted:
     check_id(building_id, "building_id")
     b = schema.buildings
-    before = _fields(conn, b, "building_id", building_id, BuildingFields.model_fields)
+    before = _stored(conn, b, "building_id", building_id, BuildingFields)
     row: dict[str, Any] = {
         "building_id": building_id,
         **fields.model_dump(),
@@ -120,7 +124,7 @@ def upsert_building(
     }
     update = [*BuildingFields.model_fields, "auto", "updated_ms"]
     conn.execute(upsert(conn, b, ["building_id"], update), row)
-    return Upserted(before=before, after=fields.model_dump())
+    return Upserted(before=before, after=fields)
 
 
 def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: int) -> Upserted:
@@ -151,7 +155,7 @@ def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: i
             raise RegistryConflict(
                 f"{column}: {value} already belongs to device {other.device_id!r}"
             )
-    before = _fields(conn, d, "device_id", device_id, DeviceFields.model_fields)
+    before = _stored(conn, d, "device_id", device_id, DeviceFields)
     row: dict[str, Any] = {
         "device_id": device_id,
         **fields.model_dump(),
@@ -162,4 +166,4 @@ def upsert_device(conn: Connection, device_id: str, fields: DeviceFields, now: i
     }
     update = [*DeviceFields.model_fields, "auto", "updated_ms"]
     conn.execute(upsert(conn, d, ["device_id"], update), row)
-    return Upserted(before=before, after=fields.model_dump())
+    return Upserted(before=before, after=fields)

@@ -1,5 +1,6 @@
 """Typed rows of the tables a write-set fills: one struct per table, its fields the table's
-columns, in the order the bulk statements bind them (``gateway/store/bulk.py``).
+columns, in the order the bulk statements bind them (``gateway/store/bulk.py``); and, in
+the same style, the rows other store functions take or return (reports).
 
 Field names are the column names, so write-sets spooled by earlier releases (rows as maps
 with these keys) still decode. Rows are plain values a driver can bind: ``str``, ``int``,
@@ -189,3 +190,19 @@ class AuditRow(Row):
     target_id: str
     before: str | None
     after: str | None
+
+
+class ReportEntry(Row):
+    """A delivered report as the list shows it (``gateway/store/reports.py``)."""
+
+    id: str
+    kind: str  # month, quarter, year
+    period: str  # e.g. 2026-10
+    created_ms: int
+
+
+class ReportRow(ReportEntry):
+    """A delivered report with its renderings, exactly as delivered."""
+
+    json: str
+    html: str

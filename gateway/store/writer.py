@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import random
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from core.backoff import Backoff
 from gateway.metrics import Metrics
 from gateway.spool import Spool
 from gateway.store.db import UNAVAILABLE
@@ -46,7 +46,7 @@ class StoreWriter:
         self._spool = spool
         self._metrics = metrics
         self._failed_dir = failed_dir
-        self._retry_max_s = retry_max_s
+        self._backoff = Backoff(initial=0.5, maximum=retry_max_s)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._applier = WriteSetApplier()
         self._order = asyncio.Lock()  # spool appends vs. replay: keeps write-sets in order
@@ -98,7 +98,7 @@ class StoreWriter:
 
     async def run(self) -> None:
         """Replay spooled write-sets whenever there are some."""
-        delay = 0.5
+        failures = 0
         while True:
             if self._spool.empty():
                 self._wake_replay.clear()
@@ -113,15 +113,19 @@ class StoreWriter:
                     await self.run_in_store(functools.partial(self._applier.apply, ws=ws))
                 except UNAVAILABLE as exc:
                     self._metrics.db_errors.labels("unavailable").inc()
-                    log.info("database still unavailable, next try in %.1fs: %s", delay, exc.orig)
-                    wait = delay * (0.5 + random.random() / 2)
-                    delay = min(delay * 2, self._retry_max_s)
+                    log.info(
+                        "database still unavailable, next try in %.1fs: %s",
+                        self._backoff.base(failures),
+                        exc.orig,
+                    )
+                    wait = self._backoff.delay(failures)
+                    failures += 1
                 except sa.exc.SQLAlchemyError as exc:
                     self._quarantine(ws, exc)
                     wait = 0.0
                 else:
                     wait = 0.0
-                    delay = 0.5
+                    failures = 0
                 if wait == 0.0:
                     await asyncio.to_thread(self._spool.pop)
                     self._update_gauges()

@@ -1,5 +1,5 @@
 """An NB-IoT smoke alarm: a daily heartbeat, a draining battery, and now and then a fault,
-a tamper, a self-test, or a false alarm from dust (an alarm that clears within seconds)."""
+a tamper, or a false alarm from dust (an alarm that clears within seconds)."""
 
 from __future__ import annotations
 
@@ -66,9 +66,6 @@ class SmokeAlarm(DeviceModel):
     def silence(self, at_ms: int) -> SimMessage:
         """Someone presses the button: the sounder stops (and the alarm clears)."""
         return self.message(at_ms, "silenced")
-
-    def self_test(self, at_ms: int) -> SimMessage:
-        return self.message(at_ms, "test")
 
     def tamper(self, at_ms: int, *, back_after_s: float) -> list[SimMessage]:
         """Taken off its base, and put back."""

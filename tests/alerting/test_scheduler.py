@@ -17,7 +17,7 @@ def test_extending_moves_the_timer_without_growing_the_heap() -> None:
     s: Scheduler[str] = Scheduler()
     for t in range(0, 10_000, 10):
         s.set("lease", 1000 + t)  # a device renewing its lease with every message
-    assert len(s._heap) == 1
+    assert s.heap_entries == 1
     assert s.pop_due(1000) == []  # the old deadline no longer applies
     assert s.due("lease") == 10_990
     assert s.pop_due(10_989) == []

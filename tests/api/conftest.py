@@ -21,6 +21,7 @@ from gateway.commands import RegistryCommands
 from gateway.device_index import DeviceIndex
 from gateway.hub import EventHub
 from gateway.metrics import Metrics
+from gateway.shapes import TicketObject
 from gateway.spool import Spool
 from gateway.status import StatusTracker
 from gateway.store.db import create_engine
@@ -56,18 +57,19 @@ class FakeAlarmOperations:
 class FakeTicketOperations:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.result: dict[str, Any] | Exception = {}
+        self.result: TicketObject | Exception | None = None
 
-    async def create(self, *, by: Actor, **fields: Any) -> dict[str, Any]:
+    async def create(self, *, by: Actor, **fields: Any) -> TicketObject:
         return self._answer("create", by=by.name, **fields)
 
-    async def transition(self, ticket_id: str, *, by: Actor, **kwargs: Any) -> dict[str, Any]:
+    async def transition(self, ticket_id: str, *, by: Actor, **kwargs: Any) -> TicketObject:
         return self._answer("transition", ticket_id=ticket_id, by=by.name, **kwargs)
 
-    def _answer(self, what: str, **kwargs: Any) -> dict[str, Any]:
+    def _answer(self, what: str, **kwargs: Any) -> TicketObject:
         self.calls.append((what, kwargs))
         if isinstance(self.result, Exception):
             raise self.result
+        assert self.result is not None
         return self.result
 
 

@@ -57,7 +57,6 @@ from alerting.model import Alarm, AlarmError, AlarmNotFound
 from alerting.rule_engine import RuleEngine
 from alerting.tickets import Role, Ticket, move, opened_entry
 from api import ApiContext, create_app
-from api.routers.tokens import token_row
 from core.clock import FakeClock
 from core.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig
 from core.ids import IdFactory
@@ -68,14 +67,16 @@ from gateway.directory import Directory
 from gateway.http_ingest import HttpIngest
 from gateway.hub import EventHub
 from gateway.metrics import Metrics
+from gateway.shapes import TicketObject
 from gateway.spool import Spool
 from gateway.status import StatusTracker
 from gateway.store import schema
 from gateway.store.alarms import alarm_row, load_alarm
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
-from gateway.store.tickets import load_ticket, ticket_object
+from gateway.store.tickets import load_ticket
 from gateway.store.writer import StoreWriter
+from gateway.tokens import token_row
 from simulators.formats import ENCODERS
 from simulators.formats.base import Canonical, dev_eui_of, imei_of
 
@@ -144,7 +145,7 @@ class Tickets:
         self._clock = clock
         self._ids = IdFactory()
 
-    async def create(self, *, by: Actor, **fields: Any) -> dict[str, Any]:
+    async def create(self, *, by: Actor, **fields: Any) -> TicketObject:
         now = self._clock.now_ms()
         note = fields.pop("note")
         due_ms = fields.pop("due_ms")
@@ -160,7 +161,8 @@ class Tickets:
             created_by=by.name,
             **fields,
         )
-        return ticket_object(ticket, [opened_entry(ticket, entry_id=self._ids.new(now), note=note)])
+        entry = opened_entry(ticket, entry_id=self._ids.new(now), note=note)
+        return TicketObject.of(ticket, [entry])
 
     async def transition(
         self,
@@ -172,7 +174,7 @@ class Tickets:
         role: Role,
         by: Actor,
         buildings: frozenset[str] | None,
-    ) -> dict[str, Any]:
+    ) -> TicketObject:
         with self._engine.connect() as conn:
             loaded = load_ticket(conn, ticket_id)
         if loaded is None or (buildings is not None and loaded[0].building_id not in buildings):
@@ -189,7 +191,7 @@ class Tickets:
             entry_id=self._ids.new(now),
             responsible=responsible,
         )
-        return ticket_object(updated, [*history, entry])
+        return TicketObject.of(updated, [*history, entry])
 
 
 def _submit(message: Any, **_: Any) -> None:

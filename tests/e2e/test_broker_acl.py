@@ -7,9 +7,11 @@ password file and the ACL from ``siteguard registry broker-users`` (the registry
 ``mosquitto_passwd``: every piece an office would use, so the ACL matrix below tests what
 ships. Then the real gateway over ``mqtts://`` receives a device's alarm.
 
-"Not received" is concluded without sleeping where possible: the same client publishes the
-refused messages first and an allowed one last, and Mosquitto routes one client's messages in
-order, so once the allowed one has arrived the refused ones would have arrived before it.
+"Not received" is concluded without sleeping: the same client publishes the refused messages
+first and an allowed one last, and Mosquitto routes one client's messages in order, so once
+the allowed one has arrived the refused ones would have arrived before it; and a client that
+must read nothing makes a round trip on its own connection (``Peer.nothing_more``) after the
+messages it must not get were routed.
 """
 
 from __future__ import annotations
@@ -230,8 +232,13 @@ class Peer:
             seen.append(self.received.get(timeout=max(0.01, deadline - time.monotonic())))
         return seen
 
-    def nothing_more(self, wait: float = 0.5) -> list[str]:
-        time.sleep(wait)
+    def nothing_more(self) -> list[str]:
+        """What arrived and was not taken yet, once everything the broker routed to this
+        client so far has arrived. A barrier, not a sleep: the SUBACK for a filter nothing
+        matches is sent on the same connection after any message routed to us before the
+        SUBSCRIBE (a handful of messages, far below the in-flight limit, so none waits in
+        the broker's queue), and paho calls back in the order packets arrive."""
+        self.subscribe(f"{PREFIX}/barrier/{uuid.uuid4().hex}")
         return [self.received.get_nowait() for _ in range(self.received.qsize())]
 
     def close(self) -> None:

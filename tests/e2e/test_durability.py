@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import GatewayFactory
+from tests.support.barrier import barrier
 from tests.support.gateway import Gateway
 from tests.support.mqtt import Publisher, topic
 from tests.support.servers import Mosquitto, Postgres, VictoriaMetrics, wait_for
@@ -88,7 +89,7 @@ def test_stop_mid_burst_loses_nothing_and_applies_nothing_twice(
     assert len(_event_ids(url, building)) < total, "the kill came too late to test anything"
     gateway.start()
     wait_for(lambda: len(_event_ids(url, building)) >= total, timeout=30, what="every event")
-    time.sleep(1.0)  # any redelivered duplicate would land now
+    barrier(gateway, mosquitto.url)  # any redelivered duplicate has been applied by now
     ids = _event_ids(url, building)
     assert len(ids) == total and len(set(ids)) == total
     points = _embedded_points(tmp_path / "data" / "series.db", building)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -308,9 +307,11 @@ def test_csv_import_keeps_good_rows_and_reports_bad_ones(
             topic("ZG-01", "smoke", "SM-0001", "heartbeat"),
             {"type": "heartbeat", "battery_pct": 90},
         )
-    time.sleep(0.5)
-    points = gateway.get("/api/v1/devices/SM-0001")
-    assert points["battery_pct"] == 90
+    wait_for(
+        lambda: gateway.get("/api/v1/devices/SM-0001")["battery_pct"] == 90,
+        timeout=5,
+        what="the imported device's heartbeat",
+    )
 
 
 @pytest.mark.services

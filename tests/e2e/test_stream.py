@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.conftest import GatewayFactory
+from tests.support.barrier import barrier, is_marker, ticket_marker
 from tests.support.gateway import Gateway
 from tests.support.mqtt import Publisher, topic
 from tests.support.servers import Mosquitto
@@ -33,20 +32,24 @@ def test_scope_filtering_and_resume(
     url = f"{gateway.base}/api/v1/stream"
     as_manager = SseReader(url, token=manager)
     as_duty = SseReader(url, token=duty)
-    time.sleep(0.5)
+    for reader in (as_manager, as_duty):  # listening: the stream's greeting comes after that
+        reader.wait(lambda r: any(c.startswith("siteguard stream for") for c in r.comments))
     with Publisher(mosquitto.url) as pub:
         pub.publish(topic(a, "smoke", "a1"), {"type": "tamper"})
         pub.publish(topic(b, "smoke", "b1"), {"type": "tamper"})
-    as_duty.wait(lambda r: len([e for e in r.events if e["event"] == "ticket"]) >= 2)
-    time.sleep(0.3)
+        barrier(gateway, pub)
+    # A change in a, announced after b's: once the manager has it, b's were offered too.
+    marker = ticket_marker(gateway, a)
+    for reader in (as_manager, as_duty):
+        reader.wait(lambda r: any(is_marker(e["data"], marker) for e in r.events))
+    manager_saw = [e for e in as_manager.events if not is_marker(e["data"], marker)]
+    duty_saw = [e for e in as_duty.events if not is_marker(e["data"], marker)]
     assert as_manager.status == 200
-    assert {e["data"]["building_id"] for e in as_manager.events} == {a}
-    assert {e["data"]["building_id"] for e in as_duty.events} == {a, b}
-    kinds = [
-        (e["event"], e["data"].get("kind") or e["data"].get("category")) for e in as_manager.events
-    ]
+    assert {e["data"]["building_id"] for e in manager_saw} == {a}
+    assert {e["data"]["building_id"] for e in duty_saw} == {a, b}
+    kinds = [(e["event"], e["data"].get("kind") or e["data"].get("category")) for e in manager_saw]
     assert kinds == [("alarm", "tamper"), ("ticket", "device")]
-    alarm = as_manager.events[0]["data"]
+    alarm = manager_saw[0]["data"]
     assert {
         "id",
         "kind",
@@ -72,16 +75,18 @@ def test_scope_filtering_and_resume(
         pub.publish(topic(a, "smoke", "a1"), {"type": "tamper_clear"})
         pub.publish(topic(a, "smoke", "a2"), {"type": "fault"})
         pub.publish(topic(b, "smoke", "b1"), {"type": "tamper_clear"})
-    time.sleep(1.0)
+        barrier(gateway, pub)  # stored while nobody listened: the resume reads them back
     resumed = SseReader(url, token=manager, last_event_id=last)
     resumed.wait(lambda r: len(r.events) >= 3)
     with Publisher(mosquitto.url) as pub:
         pub.publish(topic(a, "smoke", "a2"), {"type": "fault_clear"})
-    resumed.wait(lambda r: len(r.events) >= 4)
-    time.sleep(0.3)
+        barrier(gateway, pub)
+    marker = ticket_marker(gateway, a)
+    resumed.wait(lambda r: any(is_marker(e["data"], marker) for e in r.events))
+    resumed_saw = [e for e in resumed.events if not is_marker(e["data"], marker)]
     got = [
         (e["event"], e["data"].get("kind") or e["data"].get("category"), e["data"]["status"])
-        for e in resumed.events
+        for e in resumed_saw
     ]
     assert got == [
         ("alarm", "tamper", "cleared"),
@@ -89,7 +94,7 @@ def test_scope_filtering_and_resume(
         ("ticket", "device", "open"),
         ("alarm", "device_fault", "cleared"),
     ]
-    assert all(e["data"]["building_id"] == a for e in resumed.events)
+    assert all(e["data"]["building_id"] == a for e in resumed_saw)
     assert all(e["id"] > last for e in resumed.events)
     resumed.close()
     unauthorised = SseReader(url, token="sg_nope")

@@ -3,13 +3,13 @@ to, escalated while overdue, and delivered to the district's hazard system."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from tests.conftest import GatewayFactory
+from tests.support.barrier import barrier, is_marker, ticket_marker
 from tests.support.gateway import Gateway
 from tests.support.mqtt import Publisher, topic
 from tests.support.recorder import Recorder
@@ -52,7 +52,7 @@ def test_one_ticket_per_alarm_under_a_burst_and_across_a_restart(
         timeout=15,
         what="dups",
     )
-    time.sleep(0.5)
+    barrier(gateway, mosquitto.url)  # every copy published is applied: none made a second
     fires = gateway.get("/api/v1/alarms", building=building, kind="fire", status="all")["items"]
     assert len(fires) == 1
     found = tickets(gateway, building=building)
@@ -149,17 +149,24 @@ def test_lifecycle_by_role_with_delivery_to_the_hazard_system(
 
         # Every change reaches the hazard system exactly once, in order, despite 3 failures.
         wait_for(lambda: len(hazard_system.received) == 7, timeout=30, what="7 deliveries")
-        time.sleep(1.0)
-        deliveries = hazard_system.json_bodies()
-        assert len(deliveries) == 7
+        # A later change, delivered only after every earlier one is marked sent: had one of
+        # the seven been sent again, it would have been before the marker.
+        marker = ticket_marker(gateway, building)
+        wait_for(
+            lambda: any(is_marker(d, marker) for d in hazard_system.json_bodies()),
+            timeout=30,
+            what="the marker's delivery",
+        )
+        deliveries = [d for d in hazard_system.json_bodies() if not is_marker(d, marker)]
+        assert len(deliveries) == 7 and len(hazard_system.received) == 8
         assert [d["change"]["to"] for d in deliveries] == [h["to"] for h in body["history"]]
         keys = [r["headers"]["Idempotency-Key"] for r in hazard_system.received]
-        assert len(set(keys)) == 7
+        assert len(set(keys)) == 8
         assert all(
             r["headers"]["Authorization"] == "Bearer district-secret"
             for r in hazard_system.received
         )
-        assert len(hazard_system.attempts) == 10  # 3 refused by the server, then each once
+        assert len(hazard_system.attempts) == 11  # 3 refused by the server, then each once
 
 
 @pytest.mark.services
@@ -176,9 +183,10 @@ def test_deliveries_pending_at_a_restart_are_made_after_it(
         down.attempts.clear()
         gateway.start()
         wait_for(lambda: len(down.received) == 1, timeout=15, what="delivery after restart")
-        time.sleep(1.0)
-        assert len(down.received) == 1
-        assert down.json_bodies()[0]["ticket"]["category"] == "device"
+        marker = ticket_marker(gateway, building)  # delivered after the first is marked sent
+        wait_for(lambda: len(down.received) == 2, timeout=15, what="the marker's delivery")
+        first, last = down.json_bodies()
+        assert first["ticket"]["category"] == "device" and is_marker(last, marker)
 
 
 @pytest.mark.services

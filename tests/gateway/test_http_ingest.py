@@ -45,7 +45,9 @@ class Rig:
             ids=IdFactory(),
         )
         self.taken: list[RawMessage] = []
+        self.lanes: list[bool | None] = []  # the lane each taken message was given (urgent?)
         self.full = full
+        self.durable = True  # False: storage is down, nothing taken becomes durable
         configs = AdaptersConfig(
             ctwing={"secret": SECRET},
             ebike_board={"secret": SECRET},
@@ -69,13 +71,24 @@ class Rig:
         if self.full and kwargs.get("refuse_when_full"):
             raise IntakeFull("9 messages are waiting")
         self.taken.append(message)
+        self.lanes.append(kwargs.get("urgent"))
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
+        if self.durable:
+            done.set_result(None)
         return done
 
-    def push(self, adapter: str, body: bytes, **headers: str) -> PushResult:
-        request = PushRequest(body=body, headers=headers, query={})
+    def push(
+        self, adapter: str, body: bytes, query: dict[str, str] | None = None, **headers: str
+    ) -> PushResult:
+        request = PushRequest(body=body, headers=headers, query=query or {})
         return asyncio.run(self.ingest.push(adapter, request))
+
+    def refused(
+        self, adapter: str, body: bytes, query: dict[str, str] | None = None, **headers: str
+    ) -> PushRefused:
+        with pytest.raises(PushRefused) as err:
+            self.push(adapter, body, query, **headers)
+        return err.value
 
 
 def onenet(at_ms: int, nonce: str = "abcdefgh", value: int = 10) -> bytes:
@@ -155,3 +168,109 @@ def test_an_adapter_finds_devices_only_through_its_platforms_identifiers() -> No
     smoke = {**box, "deviceId": "s1"}
     refused = rig.push("ebike_board", json.dumps(smoke).encode(), **auth)
     assert refused.events == 0 and refused.held == ["s1"]
+
+
+# ---- who may push ------------------------------------------------------------------------
+
+
+def test_a_shared_secret_may_come_three_ways_and_must_match() -> None:
+    rig = Rig()
+    body = ctwing("IMEI", IMEI)
+    assert rig.push("ctwing", body, authorization=f"Bearer {SECRET}").events == 1
+    assert rig.push("ctwing", body + b" ", **{"x-siteguard-secret": SECRET}).events == 1
+    assert rig.push("ctwing", body + b"  ", {"secret": SECRET}).events == 1
+    wrong = rig.refused("ctwing", body + b"   ", authorization="Bearer not-it")
+    assert (wrong.status, wrong.detail) == (401, "the push secret does not match")
+    missing = rig.refused("ctwing", body + b"    ")
+    assert missing.status == 401 and missing.detail.startswith("no push secret: send ")
+    assert len(rig.taken) == 3
+
+
+def test_an_adapter_without_a_secret_takes_no_pushes() -> None:
+    rig = Rig()
+    refused = rig.refused("iotda", b"{}", authorization="Bearer anything")
+    assert (refused.status, refused.detail) == (
+        403,
+        "HTTP push to iotda is not enabled: set adapters.iotda.secret",
+    )
+    unknown = rig.refused("nope", b"{}")
+    assert unknown.status == 404
+    assert unknown.detail.startswith("no adapter 'nope' takes HTTP pushes (known: ")
+    assert "canonical" not in unknown.detail and "ctwing" in unknown.detail
+    assert rig.refused("canonical", b"{}").status == 404  # MQTT only
+    assert rig.taken == []
+
+
+def test_a_signed_platform_needs_no_secret_but_a_valid_signature() -> None:
+    rig = Rig()
+    good = onenet(rig.clock.now_ms())
+    forged = good.replace(b'"value": 10', b'"value": 11')
+    refused = rig.refused("onenet", forged)
+    assert refused.status == 401 and refused.detail.startswith("signature check failed: ")
+    assert rig.push("onenet", good).events == 1
+
+
+def test_the_url_check_answers_only_a_correctly_signed_question() -> None:
+    rig = Rig()
+    query = {
+        "msg": "verify-me",
+        "nonce": "n0nce123",
+        "signature": signature(TOKEN, "n0nce123", b"verify-me"),
+    }
+    assert rig.ingest.handshake("onenet", query) == "verify-me"
+    with pytest.raises(PushRefused) as wrong:
+        rig.ingest.handshake(
+            "onenet", {**query, "signature": signature("other", "n0nce123", b"verify-me")}
+        )
+    assert wrong.value.status == 401
+    with pytest.raises(PushRefused) as none:
+        rig.ingest.handshake("ctwing", query)
+    assert none.value.status == 405 and "there is no URL check" in none.value.detail
+
+
+# ---- what a push becomes -----------------------------------------------------------------
+
+
+def test_a_push_enters_as_a_vendor_message_in_the_lane_its_content_calls_for() -> None:
+    rig = Rig()
+    auth = {"x-siteguard-secret": SECRET}
+    heartbeat = rig.push("ctwing", ctwing("IMEI", IMEI), **auth)  # the helper's payload
+    assert (heartbeat.accepted, heartbeat.events, heartbeat.held, heartbeat.rejected) == (
+        True,
+        1,
+        [],
+        [],
+    )
+    assert rig.push("onenet", onenet(rig.clock.now_ms())).events == 1  # a tamper event
+    assert [m.topic for m in rig.taken] == [
+        "siteguard/v1/vendor/ctwing/http",
+        "siteguard/v1/vendor/onenet/http",
+    ]
+    assert all((m.source, m.qos, m.received_ms) == ("http", 1, rig.clock.now_ms())
+               for m in rig.taken)  # fmt: skip
+    assert rig.lanes == [False, True]  # telemetry waits behind alarms; an event does not
+
+
+def test_content_that_cannot_be_used_is_answered_200_and_kept_as_a_dead_letter() -> None:
+    rig = Rig()
+    result = rig.push("ctwing", b"not json", **{"x-siteguard-secret": SECRET})
+    assert (result.accepted, result.events, result.rejected) == (False, 0, ["not_json"])
+    assert len(rig.taken) == 1  # still taken: the pipeline keeps it as a dead letter
+    unknown = rig.push(
+        "ctwing", ctwing("IMEI", "860000000000000"), **{"x-siteguard-secret": SECRET}
+    )
+    assert (unknown.accepted, unknown.held) == (True, ["860000000000000"])  # held, not lost
+
+
+def test_a_push_not_durable_in_time_is_503_and_taken_when_retried() -> None:
+    rig = Rig()
+    rig.durable = False
+    body = onenet(rig.clock.now_ms())
+    refused = rig.refused("onenet", body)
+    assert (refused.status, refused.detail) == (
+        503,
+        "not yet durable (storage is slow or down); retry later",
+    )
+    rig.durable = True
+    retried = rig.push("onenet", body)
+    assert retried.events == 1 and not retried.duplicate  # not mistaken for a replay

@@ -7,10 +7,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from core.ids import IdFactory
-from gateway.pending import held_identifiers, prune_pending
+from gateway.pending import held_identifiers
 from gateway.store import schema
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
+from gateway.store.retention import prune_pending
 
 
 def test_prune_keeps_the_newest_per_device_and_drops_the_old(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ from gateway.pipeline import Pipeline
 from gateway.processor import Processor
 from gateway.series.sinks.fake import FakeSink
 from gateway.series.writer import SeriesWriter
+from gateway.shapes import AlarmObject
 from gateway.spool import Spool
 from gateway.status import StatusTracker
 from gateway.store import schema
@@ -261,7 +262,7 @@ async def _alarm_past_a_full_buffer(rig: Rig) -> list[str]:
         assert rig.intake.pending == 10  # the alarm went ahead; the telemetry still waits
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
-    return [e.data["kind"] for e in events]
+    return [e.data.kind for e in events if isinstance(e.data, AlarmObject)]
 
 
 def test_a_fire_hold_due_at_a_refused_ack_is_committed_announced_notified_ticketed(
@@ -293,7 +294,7 @@ def test_tickets_opened_and_moved_by_people_are_audited(rig: Rig) -> None:
                 severity="warning", responsible=None, due_ms=None, venue_type=None, note=None,
             )  # fmt: skip
             await rig.tickets.transition(
-                opened["id"], to="assigned", note=None, responsible="区住建委", role="duty",
+                opened.id, to="assigned", note=None, responsible="区住建委", role="duty",
                 by=DUTY, buildings=None,
             )  # fmt: skip
 
@@ -323,7 +324,9 @@ async def _refused_ack(rig: Rig) -> list[tuple[str, str]]:
         while not queue.empty():
             event = queue.get_nowait()
             assert event is not None
-            announced.append((event.topic, event.data.get("kind", event.data.get("category"))))
+            data = event.data
+            what = data.kind if isinstance(data, AlarmObject) else data.category
+            announced.append((event.topic, what))
         for _ in range(100):  # the dispatcher sends after the commit, on its own task
             if any(n.alarm and n.alarm.kind == "fire" for n in rig.recorder.sent):
                 break

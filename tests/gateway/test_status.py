@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from adapters.events import Event
+from alerting.model import Alarm
 from core.config import DevicesConfig
-from gateway.status import StatusTracker
+from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
+from gateway.status import StatusTracker, building_points
 
 
 def event(*, received: int, ts: int, **fields: float) -> Event:
@@ -40,3 +42,25 @@ def test_many_messages_one_row_per_flush() -> None:
     rows = status.take_dirty()
     assert [(r.device_id, r.battery_pct) for r in rows] == [("g1", 54.0)]
     assert status.take_dirty() == []
+
+
+def test_building_points_count_devices_online_and_alarms_per_building() -> None:
+    registry = DeviceIndex()
+    registry.put_building(BuildingInfo(building_id="B1", community="Jintai"))
+    for device_id, building in (("g1", "B1"), ("g2", "B1"), ("s1", "B2")):
+        registry.put_device(
+            DeviceInfo(device_id=device_id, device_type="gas", building_id=building)
+        )
+    status = StatusTracker(config=DevicesConfig())
+    status.observe(event(received=1_000, ts=1_000))  # g1 in B1: online
+    alarm = Alarm(id="A1", kind="gas", severity="critical", status="active", building_id="B2",
+                  device_id="s1", device_ids=("s1",), opened_ms=1, updated_ms=1)  # fmt: skip
+    points = building_points(registry=registry, status=status, alarms=[alarm], ts_ms=5_000)
+    assert [(p.tags, p.fields, p.ts_us) for p in points] == [
+        (
+            (("building", "B1"), ("community", "Jintai")),
+            {"devices": 2, "devices_online": 1, "alarms_active": 0},
+            5_000_000,
+        ),
+        ((("building", "B2"),), {"devices": 1, "devices_online": 0, "alarms_active": 1}, 5_000_000),
+    ]

@@ -6,13 +6,18 @@
   auth or missing database); the batch is kept and retried, in order.
 - ``SinkRejected``: the server refused the data itself (HTTP 400); retrying cannot help, so
   the batch is set aside and counted instead of blocking every later batch.
+
+Each sink file declares its ``PLUGIN = SinkPlugin(name=..., build=...)``;
+``gateway/series/sinks/registry.py`` collects them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+from core.config import Settings
 from gateway.series.point import Point
 
 
@@ -38,3 +43,11 @@ def classify_http(status: int, body: str) -> Exception:
     if status == 400:
         return SinkRejected(message)
     return SinkUnavailable(message)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SinkPlugin:
+    name: str
+    """The sink's name: ``embedded``, ``influx_v1``, ``influx_v2`` (``registry.configured``)."""
+    build: Callable[[Settings], SeriesSink]
+    """Makes the sink from the configuration (it reads its own section)."""

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import msgspec
 
+from core.config import Settings
 from gateway.series.point import Point
-from gateway.series.sinks.base import SinkUnavailable
+from gateway.series.sinks.base import SinkPlugin, SinkUnavailable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS points (
@@ -43,6 +44,10 @@ class EmbeddedSink:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
         self._encode = msgspec.json.Encoder().encode
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmbeddedSink:
+        return cls(path=settings.series_embedded_path)
 
     async def write(self, points: Sequence[Point]) -> None:
         await asyncio.to_thread(self._insert, [self._row(point) for point in points])
@@ -72,3 +77,6 @@ class EmbeddedSink:
     async def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+PLUGIN = SinkPlugin(name=EmbeddedSink.name, build=EmbeddedSink.from_settings)

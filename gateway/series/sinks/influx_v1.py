@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import httpx
 
-from core.config import InfluxConfig
+from core.config import InfluxConfig, Settings
 from gateway.series.lineprotocol import LineProtocol
 from gateway.series.point import Point
-from gateway.series.sinks.base import SinkUnavailable, classify_http
+from gateway.series.sinks.base import SinkPlugin, SinkUnavailable, classify_http
 
 
 class InfluxV1Sink:
@@ -27,6 +27,10 @@ class InfluxV1Sink:
             base_url=config.url, params=params, auth=auth, timeout=config.timeout_s
         )
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InfluxV1Sink:
+        return cls(config=settings.influx)
+
     async def write(self, points: Sequence[Point]) -> None:
         # Rendered on a worker thread: ~20 ms for a full batch, not on the event loop.
         body = await asyncio.to_thread(self._lines.render, points)
@@ -39,3 +43,6 @@ class InfluxV1Sink:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+PLUGIN = SinkPlugin(name=InfluxV1Sink.name, build=InfluxV1Sink.from_settings)

@@ -11,10 +11,10 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.domain.write_precision import WritePrecision
 from influxdb_client.rest import ApiException
 
-from core.config import InfluxConfig
+from core.config import InfluxConfig, Settings
 from gateway.series.lineprotocol import LineProtocol
 from gateway.series.point import Point
-from gateway.series.sinks.base import SinkUnavailable, classify_http
+from gateway.series.sinks.base import SinkPlugin, SinkUnavailable, classify_http
 
 # The client declares its precision constants as plain str.
 _PRECISION: WritePrecision = WritePrecision.US  # type: ignore[assignment]
@@ -27,7 +27,7 @@ class InfluxV2Sink:
         self._lines = LineProtocol()
         token = config.token.get_secret_value() if config.token else ""
         self._bucket = config.bucket
-        self._org = config.org or "-"
+        self._org = config.write_org
         # Retries are ours (spool and replay), so the client must not retry on its own.
         self._client = InfluxDBClient(
             url=config.url,
@@ -37,6 +37,10 @@ class InfluxV2Sink:
             retries=False,
         )
         self._write_api = self._client.write_api(write_options=SYNCHRONOUS)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InfluxV2Sink:
+        return cls(config=settings.influx)
 
     async def write(self, points: Sequence[Point]) -> None:
         # Rendered on the writer's thread too: 5,000 points are ~20 ms of work that would
@@ -59,3 +63,6 @@ class InfluxV2Sink:
 
     async def close(self) -> None:
         await asyncio.to_thread(self._client.close)
+
+
+PLUGIN = SinkPlugin(name=InfluxV2Sink.name, build=InfluxV2Sink.from_settings)

@@ -1,7 +1,7 @@
 """Product models: every built-in model against the payloads its public sources document
-(``models/<model>.json``, each case citing where it comes from), random payloads that never
-make a model raise, model files checked with errors that name the file and the line, and
-the order a model is chosen in."""
+(the ``<model>.json`` files beside this one, each case citing where it comes from), random
+payloads that never make a model raise, model files checked with errors that name the file
+and the line, and the order a model is chosen in."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from adapters.models import ModelError, ModelLibrary, parse
 from adapters.vendor import EventBuilder
 from tests.adapters.directory import FakeDirectory
 
-CASES = Path(__file__).with_name("models")
+CASES = Path(__file__).parent
 LIBRARY = ModelLibrary.load()
 NOW = 1_795_881_800_000
 

@@ -1,26 +1,14 @@
 """A channel's queue: critical first, the rate limit kept, minor notices merged into digests,
-retries waiting their turn. Pure, on explicit times (ms)."""
+retries waiting their turn. Pure, on explicit times (ms). (The same through the dispatcher:
+test_dispatcher.py.)"""
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 from alerting.model import Alarm
-from core.clock import FakeClock
-from core.config import Route
-from gateway.metrics import Metrics
 from gateway.notification import Notification
 from gateway.notify import text
-from gateway.notify.dispatcher import Dispatcher
-from gateway.notify.log import LogNotifier
 from gateway.notify.queue import ChannelQueue, Entry
-from gateway.notify.routing import Router
 from gateway.notify.webhook import body
-from gateway.spool import Spool
-from gateway.store.db import create_engine
-from gateway.store.migrate import upgrade
-from gateway.store.writer import StoreWriter
 
 
 def notice(i: int, kind: str = "device_offline", severity: str = "warning") -> Notification:
@@ -121,60 +109,3 @@ def test_digest_text_names_each_notice_and_counts_the_rest() -> None:
     assert len([line for line in lines if "设备离线" in line]) == text.DIGEST_LINES
     assert "另有 11 条" in lines[text.DIGEST_LINES]
     assert [item["id"] for item in body(digest, None)["items"]] == [p.id for p in parts]
-
-
-class Robot:
-    """A rate-limited channel that records what it was sent (and when, in order)."""
-
-    name = "robot"
-    timeout_s = 1.0
-    retries = 0
-    rate_limit_per_min: int | None = 20
-
-    def __init__(self) -> None:
-        self.sent: list[Notification] = []
-
-    async def send(self, notification: Notification) -> None:
-        self.sent.append(notification)
-
-    async def close(self) -> None:
-        pass
-
-
-def test_the_dispatcher_sends_a_fire_ahead_of_a_storm_and_digests_the_storm(
-    tmp_path: Path,
-) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'n.db'}")
-    upgrade(engine)
-    robot = Robot()
-    with Spool(directory=tmp_path / "spool", max_bytes=10**6) as spool:
-        store = StoreWriter(
-            engine=engine, spool=spool, metrics=Metrics(), failed_dir=tmp_path, retry_max_s=1
-        )
-
-        async def main() -> None:
-            dispatcher = Dispatcher(
-                notifiers={"log": LogNotifier(), "robot": robot},  # type: ignore[dict-item]
-                router=Router([Route(channels=["robot"])]),
-                store=store,
-                metrics=Metrics(),
-                clock=FakeClock(),
-            )
-            task = asyncio.create_task(dispatcher.run())
-            dispatcher.enqueue([notice(i) for i in range(300)])  # 300 offline notices at once
-            dispatcher.enqueue([notice(999, "fire", "critical")])
-            for _ in range(200):
-                if not dispatcher.outstanding:
-                    break
-                await asyncio.sleep(0.01)
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-
-        asyncio.run(main())
-        store.close()
-    engine.dispose()
-    # One send for the fire, first; the 300 in two digests (at most 200 each): three sends,
-    # well inside the robot's 20 a minute.
-    assert robot.sent[0].alarm is not None and robot.sent[0].alarm.kind == "fire"
-    digests = robot.sent[1:]
-    assert [len(d.digest) for d in digests] == [200, 100]

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from core.config import ConfigError, load_settings
 from siteguard.cli import main
+from siteguard.config import load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -134,7 +136,7 @@ def test_shipped_example_configuration_is_valid(capsys: pytest.CaptureFixture[st
 )
 def test_config_errors_never_echo_a_secret(tmp_path: Path, text: str, secrets: list[str]) -> None:
     with pytest.raises(ConfigError) as err:
-        load_settings(write(tmp_path, text))
+        load_config(write(tmp_path, text))  # with the channels checked by their plugins
     said = str(err.value)
     assert "invalid configuration" in said
     for secret in secrets:
@@ -147,7 +149,7 @@ def test_an_smtp_password_is_never_sent_in_clear(tmp_path: Path) -> None:
         'username = "u"\npassword = "pw"\nsender = "a@example"\nto = ["b@example"]\n'
     )
     with pytest.raises(ConfigError, match="unencrypted"):
-        load_settings(write(tmp_path, text))
+        load_config(write(tmp_path, text))
 
 
 def test_the_admin_token_is_at_least_24_characters(tmp_path: Path) -> None:
@@ -156,3 +158,33 @@ def test_the_admin_token_is_at_least_24_characters(tmp_path: Path) -> None:
     assert "short-token" not in str(err.value)
     long = load_settings(write(tmp_path, '[auth]\nadmin_token = "a-long-enough-admin-token-1"\n'))
     assert long.auth.admin_token is not None
+
+
+def test_check_config_and_run_agree_on_what_run_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from siteguard.app import Service
+
+    # One place decides: the configuration's own ``run_problems``.
+    no_broker = load_settings(write(tmp_path, "[api]\nport = 8080\n"))
+    needed = "mqtt.url: required for `siteguard run` (mqtt://host:port)"
+    assert no_broker.run_problems() == [needed]
+    with pytest.raises(ConfigError, match=re.escape(needed)):
+        Service(settings=no_broker)
+    assert main(["check-config", "--config", str(tmp_path / "siteguard.toml")]) == 2
+    assert needed in capsys.readouterr().err
+
+    # A v2 InfluxDB without an organisation: the sink writes to "-", and both accept it.
+    v2 = write(
+        tmp_path,
+        '[mqtt]\nurl = "mqtt://broker:1883"\n'
+        '[influx]\nurl = "http://influx:8086"\napi = "v2"\ntoken = "t"\n',
+    )
+    settings = load_settings(v2)
+    assert settings.run_problems() == []
+    assert settings.influx.write_org == "-"
+    Service(settings=settings)
+    assert main(["check-config", "--config", str(v2)]) == 0
+    assert "configuration OK" in capsys.readouterr().out
+    named = load_settings(write(tmp_path, '[influx]\nurl = "http://influx:8086"\norg = "site"\n'))
+    assert named.influx.write_org == "site"

@@ -12,7 +12,7 @@ from core.ids import IdFactory
 from gateway.store import schema
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
-from siteguard.app import Service
+from gateway.store.retention import prune
 
 DAY = 86_400_000
 
@@ -65,7 +65,7 @@ def test_sent_notifications_and_exports_age_out_and_dead_letters_are_capped(
         conn.execute(sa.insert(schema.ticket_outbox), [export(40, "sent"), export(5, "sent")])
         conn.execute(sa.insert(schema.dead_letters), letters)
         conn.execute(sa.insert(schema.pending_messages), held)
-        Service(settings=settings, clock=clock)._prune(conn)
+        prune(conn, settings=settings, now_ms=now)
         # Unsent notices are kept whatever their age: they are still owed.
         statuses = conn.execute(sa.select(schema.notifications.c.status)).scalars().all()
         assert sorted(statuses) == ["pending", "sent"]

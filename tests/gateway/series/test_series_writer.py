@@ -100,7 +100,7 @@ def test_outage_spools_then_replays_in_order(tmp_path: Path) -> None:
         writer.add(points(50, 120), spooled)
         await asyncio.wait_for(spooled, 1)  # durable in the spool while the sink is down
         assert writer.spooling
-        assert metrics.series_spool_bytes._value.get() > 0
+        assert (metrics.registry.get_sample_value("siteguard_series_spool_bytes") or 0) > 0
         later = loop.create_future()
         writer.add(points(120, 150), later)
         await asyncio.wait_for(later, 1)
@@ -118,7 +118,8 @@ def test_rejected_batch_is_set_aside_and_later_batches_flow(tmp_path: Path) -> N
     async def body(writer: SeriesWriter, sink: FakeSink, metrics: Metrics) -> None:
         sink.reject_next = 1
         writer.add(points(0, 10))
-        await until(lambda: metrics.points_rejected._value.get() == 10)
+        rejected = "siteguard_series_points_rejected_total"
+        await until(lambda: metrics.registry.get_sample_value(rejected) == 10)
         writer.add(points(10, 20))
         await until(lambda: sink.points == points(10, 20))
         assert (tmp_path / "rejected" / "rejected.msgpack").stat().st_size > 0

@@ -1,5 +1,6 @@
 """Notification channels against local servers that record what they receive: each robot's
-documented message format and signature, retries, failover, timeouts, and independence."""
+documented message format and signature, an error code as a failure, texts that stay text.
+(Ordering, rate limits, retries, timeouts and failover: test_dispatcher.py, without sockets.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import time
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.header import decode_header, make_header
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,23 +21,16 @@ from aiosmtpd.controller import Controller
 
 from alerting.model import Alarm
 from alerting.tickets import Ticket
-from core.clock import FakeClock
-from core.config import NotifyConfig, Route
-from gateway.metrics import Metrics
+from core.config import Route
 from gateway.notification import Notification
 from gateway.notify.base import NotifyError
 from gateway.notify.dingtalk import DingtalkNotifier
-from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.email import EmailNotifier
-from gateway.notify.factory import create_notifiers
 from gateway.notify.feishu import FeishuNotifier
+from gateway.notify.registry import default_registry
 from gateway.notify.routing import Router
 from gateway.notify.webhook import WebhookNotifier
 from gateway.notify.wecom import WecomNotifier
-from gateway.spool import Spool
-from gateway.store.db import create_engine
-from gateway.store.migrate import upgrade
-from gateway.store.writer import StoreWriter
 from tests.support.recorder import Recorder
 from tests.support.servers import free_port
 
@@ -195,86 +188,10 @@ def test_router_matches_by_kind_severity_building_and_subject() -> None:
     assert router.channels(warning) == []
 
 
-# ---- the dispatcher -------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[StoreWriter]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'n.db'}")
-    upgrade(engine)
-    with Spool(directory=tmp_path / "spool", max_bytes=10**6) as spool:
-        writer = StoreWriter(
-            engine=engine, spool=spool, metrics=Metrics(), failed_dir=tmp_path, retry_max_s=1
-        )
-        yield writer
-        writer.close()
-    engine.dispose()
-
-
-def dispatch(
-    store: StoreWriter, config: NotifyConfig, notes: list[Notification], wait: float
-) -> Metrics:
-    async def main() -> Metrics:
-        metrics = Metrics()
-        dispatcher = Dispatcher(
-            notifiers=create_notifiers(config), router=Router(config.routes), store=store,
-            metrics=metrics, clock=FakeClock(), retry_min_s=0.01, retry_max_s=0.05,
-        )  # fmt: skip
-        task = asyncio.create_task(dispatcher.run())
-        dispatcher.enqueue(notes)
-        deadline = time.monotonic() + wait
-        while dispatcher.outstanding and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        task.cancel()
-        return metrics
-
-    return run(main())  # type: ignore[no-any-return]
-
-
-def test_retries_then_delivers(store: StoreWriter) -> None:
-    with Recorder(fail_first=2) as flaky:
-        config = NotifyConfig(
-            channels={"hook": {"type": "webhook", "url": flaky.url, "retries": 3}},
-            routes=[{"channels": ["hook"]}],
-        )  # type: ignore[arg-type]
-        metrics = dispatch(store, config, [NOTE], wait=5)
-        assert len(flaky.attempts) == 3 and len(flaky.received) == 1
-    assert metrics.notifications.labels("hook", "failed")._value.get() == 2
-    assert metrics.notifications.labels("hook", "sent")._value.get() == 1
-
-
-def test_failover_when_a_channel_gives_up(store: StoreWriter) -> None:
-    with Recorder(fail_first=100) as down, Recorder() as backup:
-        config = NotifyConfig(
-            channels={"primary": {"type": "webhook", "url": down.url, "retries": 1},
-                      "backup": {"type": "webhook", "url": backup.url, "retries": 0}},
-            routes=[{"channels": ["primary"], "failover": "backup"}],
-        )  # type: ignore[arg-type]  # fmt: skip
-        dispatch(store, config, [NOTE], wait=5)
-        assert len(down.attempts) == 2  # the first try and one retry
-        assert len(backup.received) == 1
-
-
-def test_a_slow_channel_times_out_and_never_holds_up_another(store: StoreWriter) -> None:
-    with Recorder(delay_s=3.0) as slow, Recorder() as fast:
-        config = NotifyConfig(
-            channels={"slow": {"type": "webhook", "url": slow.url, "timeout_s": 0.3, "retries": 0},
-                      "fast": {"type": "webhook", "url": fast.url}},
-            routes=[{"channels": ["slow", "fast"]}],
-        )  # type: ignore[arg-type]  # fmt: skip
-        notes = [
-            Notification(id=f"N{i}", reason="opened", created_ms=0, alarm=FIRE) for i in range(5)
-        ]
-        started = time.monotonic()
-        metrics = dispatch(store, config, notes, wait=10)
-        elapsed = time.monotonic() - started
-        assert len(fast.received) == 5
-    assert metrics.notifications.labels("slow", "failed")._value.get() == 5
-    assert elapsed < 3.0  # five timeouts of 0.3 s, not five slow answers
-
-
 def _cfg(kind: str, **values: Any) -> Any:
-    return NotifyConfig(channels={"x": {"type": kind, **values}}).channels["x"]  # type: ignore[dict-item]
+    """A channel table of ``kind`` checked by its plugin, as the registry does."""
+    (plugin,) = [p for p in default_registry().plugins if p.type == kind]
+    return plugin.config.model_validate({"type": kind, **values})
 
 
 def _replace(alarm: Alarm, **changes: Any) -> Alarm:

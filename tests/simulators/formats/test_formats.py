@@ -68,7 +68,7 @@ def _round_trip(adapter: str, device_type: str, event_type: str) -> list[Event] 
     topic = f"siteguard/v1/vendor/{adapter}/{encoded.identifier}"
     body = encoded.payload
     if adapter == "onenet":
-        body = HttpPusher._signed(body, "token")  # as the pusher sends it
+        body = HttpPusher.signed(body, "token")  # as the pusher sends it
     result = REGISTRY.decode(RawMessage(topic=topic, payload=body, received_ms=NOW), directory)
     assert not isinstance(result, Rejection), (adapter, event_type, result)
     events = [e for e in result if isinstance(e, Event)]
