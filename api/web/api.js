@@ -1,6 +1,7 @@
 // The API client: every request carries the token; a 401 means the token no longer holds
-// (revoked or expired), and the page signs out rather than showing stale data.
-import { t } from "./i18n.js";
+// (revoked or expired), and the page signs out rather than showing stale data. Failures
+// are ApiError (errors.js): the status and the server's `detail`, never a browser pop-up.
+import { ApiError } from "./errors.js";
 
 const TOKEN_KEY = "siteguard.token"; // sessionStorage: the token goes when the tab closes
 
@@ -9,18 +10,23 @@ const TOKEN_KEY = "siteguard.token"; // sessionStorage: the token goes when the 
 export function createApi({ onUnauthorized }) {
   let token = sessionStorage.getItem(TOKEN_KEY);
 
-  // fetch() with the token; throws an Error whose message is the API's `detail`.
+  // fetch() with the token; throws an ApiError (status 0: no answer at all).
   async function send(path, options = {}) {
     const headers = { Authorization: `Bearer ${token}`, ...(options.headers || {}) };
-    const response = await fetch(path, { ...options, headers });
+    let response;
+    try {
+      response = await fetch(path, { ...options, headers });
+    } catch (error) {
+      throw new ApiError(0, error.message);
+    }
     if (response.status === 401) {
       onUnauthorized();
-      throw new Error(t("signin.bad"));
+      throw new ApiError(401, "");
     }
     if (!response.ok) {
       let detail = response.statusText;
       try { detail = (await response.json()).detail || detail; } catch { /* not JSON */ }
-      throw new Error(detail);
+      throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail));
     }
     return response;
   }
@@ -45,9 +51,4 @@ export function createApi({ onUnauthorized }) {
     // The response itself, for reports (HTML, CSV, JSON downloads).
     raw: (path) => send(path),
   };
-}
-
-// An action failed: say so in the console's language with the API's reason.
-export function fail(error) {
-  window.alert(t("error.generic", { msg: error.message }));
 }

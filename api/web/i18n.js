@@ -1,5 +1,6 @@
 // Words of the web pages: Simplified Chinese first (the street's language), English second.
 // The choice is kept in localStorage, so it outlives the tab (the token does not).
+import { WORDS } from "./words.js";
 
 const MESSAGES = {
   zh: {
@@ -19,7 +20,7 @@ const MESSAGES = {
     "alarm.note": "处置说明", "alarm.latched": "需人工解除",
     "building.title": "楼栋", "building.community": "社区", "building.address": "地址",
     "building.property": "物业公司", "building.contact": "联系人",
-    "ack.title": "确认处置", "ack.verdict": "结论", "ack.real": "真实警情", "ack.false_alarm": "误报",
+    "ack.title": "确认处置", "ack.verdict": "结论", "ack.real": "真实", "ack.false_alarm": "误报",
     "ack.test": "测试", "ack.note": "处置说明（可选）", "ack.go": "确认", "ack.done": "已确认",
     "clear.go": "解除报警", "clear.note": "解除说明", "clear.confirm": "确认解除此报警？",
     "tickets.title": "隐患工单", "tickets.open_all": "未销号", "tickets.none": "没有工单",
@@ -78,6 +79,8 @@ const MESSAGES = {
   },
 };
 
+for (const lang of ["zh", "en"]) Object.assign(MESSAGES[lang], WORDS[lang]);
+
 // What alarm kinds, severities, ticket categories and statuses are called lives once, on the
 // server (alerting/labels.py); the page merges it in at start (GET /api/v1/labels).
 const LABEL_PREFIX = {
@@ -105,7 +108,7 @@ export function currentLang() {
 export function t(key, params) {
   const lang = currentLang();
   let text = (MESSAGES[lang] && MESSAGES[lang][key]) || MESSAGES.zh[key] || key;
-  for (const [name, value] of Object.entries(params || {})) text = text.replace(`{${name}}`, value);
+  for (const [name, value] of Object.entries(params || {})) text = text.replaceAll(`{${name}}`, value);
   return text;
 }
 
@@ -113,6 +116,7 @@ export function translatePage() {
   document.documentElement.lang = currentLang() === "en" ? "en" : "zh-CN";
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
   document.getElementById("lang").textContent = currentLang() === "en" ? "中文" : "EN";
 }
 

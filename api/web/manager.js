@@ -1,19 +1,19 @@
-// The property manager's pages (role manager): their buildings, a device table with
-// filters, a device's detail with its readings, and their buildings' tickets. The API
-// already limits every answer to the token's buildings; nothing is filtered here for safety.
-import { $, el, factList, localTime } from "./dom.js";
-import { readingChart } from "./chart.js";
+// The devices page: the property manager's (their buildings, the device table with
+// filters, a device's detail with its readings, their buildings' tickets) and the duty
+// officer's 设备 view (the same table over every building, without the ticket card). The
+// API already limits every answer to the token's buildings; nothing is filtered here for safety.
+import { $, el, localTime, reveal } from "./dom.js";
 import { t } from "./i18n.js";
+import { fail } from "./notices.js";
 
-export function managerPages({ api, state, tickets, loadBuildings }) {
+export function managerPages({ api, state, tickets, loadBuildings, devices, nav }) {
   let refreshTimer = null;
+  let polling = null;
+  let loaded = false;
 
-  async function show() {
-    $("manager").hidden = false;
-    const select = $("building-filter");
-    select.replaceChildren(el("option", { value: "" }, t("filter.every_building")));
-    for (const b of state.buildings()) select.append(el("option", { value: b.building_id }, b.name || b.building_id));
-    select.addEventListener("change", renderDevices);
+  // The controls, wired once at sign-in.
+  function wire() {
+    $("building-filter").addEventListener("change", renderDevices);
     for (const chip of document.querySelectorAll(".chip")) {
       chip.addEventListener("click", () => {
         state.setDeviceFilter(chip.dataset.filter);
@@ -21,11 +21,23 @@ export function managerPages({ api, state, tickets, loadBuildings }) {
         renderDevices();
       });
     }
-    await Promise.all([loadDevices(), tickets.load()]);
+    $("manager-tickets-card").hidden = !state.isManager();
+    $("buildings-h").dataset.i18n = state.isManager() ? "manager.buildings" : "duty.buildings";
+    $("buildings-h").textContent = t($("buildings-h").dataset.i18n);
+  }
+
+  async function show() {
+    $("manager").hidden = false;
+    if (!loaded) {
+      await Promise.all([loadDevices(), state.isManager() ? tickets.load() : null]);
+      loaded = true;
+      // The stream brings alarms, not readings: battery and last-seen change without one.
+      polling ||= setInterval(() => loadDevices().then(renderDevices).catch(() => {}), 15000);
+    }
     render();
-    tickets.render();
-    // The stream brings alarms, not readings: battery and last-seen change without one.
-    setInterval(() => loadDevices().then(renderDevices), 15000);
+    if (state.isManager()) tickets.render();
+    const wanted = nav.get().device;
+    if (wanted) await showDevice(wanted, false);
   }
 
   async function loadDevices() {
@@ -33,6 +45,11 @@ export function managerPages({ api, state, tickets, loadBuildings }) {
   }
 
   function render() {
+    const select = $("building-filter");
+    const chosen = select.value;
+    select.replaceChildren(el("option", { value: "" }, t("filter.every_building")),
+      ...state.buildings().map((b) => el("option", { value: b.building_id }, b.name || b.building_id)));
+    select.value = chosen;
     renderBuildings();
     renderDevices();
   }
@@ -46,64 +63,61 @@ export function managerPages({ api, state, tickets, loadBuildings }) {
         el("span", { class: "muted" }, `${b.community || ""}`), el("br"),
         `${t("card.devices", { n: b.device_count })} · ${t("card.alarms", { n: b.active_alarms })}`));
     }
+    if (!state.buildings().length) cards.append(el("p", { class: "empty" }, t("device.none_shown")));
   }
 
   function onlineBadge(device) {
-    if (!device.last_seen) return el("span", { class: "badge" }, t("never"));
+    if (!device.last_seen) return el("span", { class: "badge plain" }, t("never"));
     return el("span", { class: `badge ${device.online ? "ok" : "off"}` }, device.online ? t("yes") : t("no"));
   }
 
   function renderDevices() {
     const body = $("device-table").querySelector("tbody");
     body.replaceChildren();
-    for (const d of state.shownDevices($("building-filter").value)) {
+    const shown = state.shownDevices($("building-filter").value);
+    for (const d of shown) {
+      const open = el("button", { type: "button", class: "link", "aria-label": t("device.open", { id: d.device_id }) }, d.device_id);
       const tr = el("tr", { "data-testid": "device-row", "data-device": d.device_id },
-        el("td", {}, d.device_id), el("td", {}, t(`type.${d.device_type}`)),
-        el("td", {}, state.buildingName(d.building_id)), el("td", {}, d.location || "-"),
-        el("td", {}, onlineBadge(d)),
+        el("td", {}, open), el("td", {}, d.location || "-"), el("td", {}, t(`type.${d.device_type}`)),
+        el("td", {}, onlineBadge(d)), el("td", {}, state.buildingName(d.building_id)),
         el("td", {}, localTime(d.last_seen)), el("td", {}, d.battery_pct == null ? "-" : `${d.battery_pct}%`),
         el("td", {}, d.rssi == null ? "-" : `${d.rssi} dBm`),
         el("td", {}, d.active_alarms ? el("span", { class: "badge critical" }, String(d.active_alarms)) : "0"));
       if (d.active_alarms) tr.classList.add("in-alarm");
-      tr.addEventListener("click", () => showDevice(d.device_id));
+      tr.addEventListener("click", () => showDevice(d.device_id, true));
       body.append(tr);
     }
+    if (!shown.length) body.append(el("tr", {}, el("td", { colspan: "9", class: "empty" }, t("device.none_shown"))));
   }
 
-  async function showDevice(id) {
-    const d = await api.json(`/api/v1/devices/${id}`);
+  async function showDevice(id, user) {
+    let d;
+    try { d = await devices.load(id); } catch (error) { fail(error); return; }
+    nav.set({ device: id });
     const box = $("device-detail");
-    box.hidden = false;
-    box.replaceChildren(
-      el("h2", {}, `${d.device_id} · ${t(`type.${d.device_type}`)}`),
-      factList([
-        ["device.building", state.buildingName(d.building_id)], ["device.location", d.location],
-        ["device.online", d.online ? t("yes") : t("no")], ["device.last_seen", localTime(d.last_seen)],
-        ["device.battery", d.battery_pct == null ? null : `${d.battery_pct}%`],
-        ["device.signal", d.rssi == null ? null : `${d.rssi} dBm`],
-      ]),
-      // Fields the gateway could not read: an alarm may be hiding in them.
-      ...(d.unread ? [el("p", { class: "unread", role: "note" }, t("device.unread", {
-        fields: d.unread.reason.replace(/^unmapped:/, ""),
-        count: d.unread.count_7d,
-        last: localTime(d.unread.last_at),
-      }))] : []),
-      el("h3", {}, t("device.readings")),
-      d.readings.length ? readingChart(d.readings) : el("p", { class: "muted" }, t("device.no_readings")),
-    );
+    devices.fill(box, d);
+    box.dataset.device = id;
     // On a phone the detail sits below the table: bring it into view.
-    if (window.matchMedia("(max-width: 600px)").matches) box.scrollIntoView({ behavior: "smooth" });
+    if (user) reveal(box);
   }
 
   // An alarm in their buildings changes the counts and badges: refresh once a burst settles.
   function onAlarm(alarm) {
     if (!state.putAlarm(alarm)) return;
+    if (!loaded) return;
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(async () => {
-      await Promise.all([loadDevices(), loadBuildings()]);
+      await Promise.all([loadDevices(), loadBuildings()]).catch(() => {});
       render();
     }, 300);
   }
 
-  return { show, render, onAlarm };
+  function redraw() {
+    if ($("manager").hidden) return;
+    render();
+    const id = $("device-detail").dataset.device;
+    if (id) showDevice(id, false);
+  }
+
+  return { wire, show, render: redraw, onAlarm, refresh: (alarm) => { if (loaded) onAlarm(alarm); } };
 }

@@ -1,9 +1,10 @@
 // Early-warning statistics: a month's, quarter's or year's report shown in a sandboxed frame
 // (srcdoc: the report's HTML runs no script and reaches nothing), CSV and JSON downloads,
 // and the reports already delivered. A delivered report's link opens /#report=<id>.
-import { fail } from "./api.js";
 import { $, el } from "./dom.js";
+import { describeError } from "./errors.js";
 import { t } from "./i18n.js";
+import { fail } from "./notices.js";
 
 const REPORT_PATHS = { month: "monthly", quarter: "quarterly", year: "yearly" };
 
@@ -22,13 +23,14 @@ function reportPath(format) {
 
 const deliveredPath = (id) => `/api/v1/reports/delivered/${encodeURIComponent(id)}`;
 
-export function reportPages({ api, state }) {
+export function reportPages({ api }) {
   async function showReport(path) {
     $("report-error").hidden = true;
     try {
       $("report-frame").srcdoc = await (await api.raw(path)).text();
     } catch (error) {
-      $("report-error").textContent = error.message;
+      const { message, detail } = describeError(error);
+      $("report-error").replaceChildren(message, detail ? el("span", { class: "detail" }, detail) : "");
       $("report-error").hidden = false;
     }
   }
@@ -45,12 +47,12 @@ export function reportPages({ api, state }) {
   }
 
   async function open(reportId) {
-    for (const id of ["duty", "manager"]) $(id).hidden = true;
     $("reports").hidden = false;
     if (!$("report-period").value) $("report-period").value = previousMonth();
     const list = $("report-list");
     list.replaceChildren();
-    const delivered = await api.json("/api/v1/reports/delivered");
+    let delivered = [];
+    try { delivered = await api.json("/api/v1/reports/delivered"); } catch (error) { fail(error); }
     if (!delivered.length) list.append(el("li", { class: "muted" }, t("reports.none")));
     for (const r of delivered) {
       const button = el("button", { type: "button", class: "chip", "data-testid": `delivered-${r.id}` }, r.id);
@@ -62,12 +64,6 @@ export function reportPages({ api, state }) {
 
   // The page's own buttons, wired once at start.
   function wire() {
-    $("reports-open").addEventListener("click", () => open().catch(fail));
-    $("reports-back").addEventListener("click", () => {
-      $("reports").hidden = true;
-      history.replaceState(null, "", location.pathname);
-      $(state.isManager() ? "manager" : "duty").hidden = false;
-    });
     $("report-form").addEventListener("submit", (event) => {
       event.preventDefault();
       showReport(reportPath("html"));

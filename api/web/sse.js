@@ -55,21 +55,30 @@ export function createSseParser() {
 }
 
 // The console's live stream: fetch() rather than EventSource, because the stream needs the
-// Authorization header. Reconnects with back-off (1 s doubling to 30 s, back to 1 s once
-// connected) and Last-Event-ID, so nothing is missed while away.
-//   onEvent({event, data, id}) for each event; onLive(bool) as the connection comes and
-//   goes; onUnauthorized() on a 401 (the token no longer holds: no reconnecting).
-// Returns { stop() }.
-export function connectStream({ url, token, onEvent, onLive, onUnauthorized }) {
+// Authorization header. Reconnects with back-off (1 s doubling to 10 s, back to 1 s once
+// connected) and Last-Event-ID, so nothing is missed while away. A stream silent for longer
+// than `stallMs` (the server sends a keepalive every 15 s) counts as lost and is reopened.
+//   onEvent({event, data, id}) for each event; onStatus({live, retryAt}) as the connection
+//   comes and goes (retryAt: when the next attempt starts, ms since the epoch, or null);
+//   onActivity() whenever bytes arrive; onUnauthorized() on a 401 (no reconnecting).
+// Returns { stop(), retryNow() }.
+export function connectStream({ url, token, onEvent, onStatus, onActivity = () => {}, onUnauthorized, stallMs = 40000 }) {
   let lastEventId = null;
   let delay = 1000; // before the next attempt
   let controller = null;
   let timer = null;
   let stopped = false;
+  let watchdog = null;
 
-  async function read(signal) {
+  function watch(abort) {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(abort, stallMs);
+  }
+
+  async function read(signal, abort) {
     const headers = { Authorization: `Bearer ${token}` };
     if (lastEventId) headers["Last-Event-ID"] = lastEventId;
+    watch(abort);
     const response = await fetch(url, { headers, signal });
     if (response.status === 401) {
       stopped = true;
@@ -81,10 +90,13 @@ export function connectStream({ url, token, onEvent, onLive, onUnauthorized }) {
     const decoder = new TextDecoder();
     const parser = createSseParser();
     delay = 1000;
-    onLive(true);
+    onStatus({ live: true, retryAt: null });
+    onActivity();
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
+      watch(abort);
+      onActivity();
       for (const event of parser.feed(decoder.decode(value, { stream: true }))) {
         if (event.id) lastEventId = event.id;
         // A bug in one handler must not drop the stream (and with it every later alarm).
@@ -94,15 +106,18 @@ export function connectStream({ url, token, onEvent, onLive, onUnauthorized }) {
   }
 
   function attempt() {
+    timer = null;
     controller = new AbortController();
-    const { signal } = controller;
-    read(signal)
+    const own = controller;
+    const { signal } = own;
+    read(signal, () => own.abort())
       .catch(() => {}) // the network or the server went away: try again below
       .finally(() => {
-        onLive(false);
-        if (stopped || signal.aborted) return;
+        clearTimeout(watchdog);
+        if (stopped || own !== controller) return;
         timer = setTimeout(attempt, delay);
-        delay = Math.min(delay * 2, 30000);
+        onStatus({ live: false, retryAt: Date.now() + delay });
+        delay = Math.min(delay * 2, 10000);
       });
   }
 
@@ -111,7 +126,15 @@ export function connectStream({ url, token, onEvent, onLive, onUnauthorized }) {
     stop() {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(watchdog);
       controller.abort();
+    },
+    // The banner's button: try at once rather than after the countdown.
+    retryNow() {
+      if (stopped || timer === null) return;
+      clearTimeout(timer);
+      onStatus({ live: false, retryAt: null });
+      attempt();
     },
   };
 }

@@ -14,6 +14,7 @@ export function createState() {
   let devices = [];
   let selectedAlarm = null;
   let deviceFilter = ""; // "", "offline", "battery" or "alarm"
+  const responsibles = new Set(); // every ticket's responsible seen: the assignee picker
 
   return {
     // ---- who is signed in
@@ -38,17 +39,28 @@ export function createState() {
       else alarms.delete(alarm.id);
       return true;
     },
+    // The active list as the API gives it after an outage: what is not in it has gone.
+    syncAlarms(items) {
+      const ids = new Set(items.map((a) => a.id));
+      for (const id of [...alarms.keys()]) if (!ids.has(id)) alarms.delete(id);
+      for (const alarm of items) this.putAlarm(alarm);
+    },
     alarm: (id) => alarms.get(id),
     // Critical first, then newest.
     activeAlarms: () => [...alarms.values()].sort(
       (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.opened_at.localeCompare(a.opened_at),
     ),
     criticalUnacknowledged: () => [...alarms.values()].some((a) => a.severity === "critical" && !a.acknowledged_at),
+    // The unacknowledged critical ones, newest first: the title's count and the red strip.
+    unackedCritical: () => [...alarms.values()]
+      .filter((a) => a.severity === "critical" && !a.acknowledged_at)
+      .sort((a, b) => b.opened_at.localeCompare(a.opened_at)),
     get selectedAlarm() { return selectedAlarm; },
     selectAlarm(id) { selectedAlarm = id; },
 
     // ---- tickets
     putTicket(ticket) {
+      if (ticket.responsible) responsibles.add(ticket.responsible);
       if (ticketsArriving) ticketsArriving.set(ticket.id, ticket);
       tickets.set(ticket.id, ticket);
     },
@@ -59,6 +71,7 @@ export function createState() {
       ticketsArriving = arrived;
       try {
         const items = await fetchItems();
+        for (const x of items) if (x.responsible) responsibles.add(x.responsible);
         tickets = new Map(items.filter(shown).map((x) => [x.id, x]));
         for (const ticket of arrived.values()) {
           if (shown(ticket)) tickets.set(ticket.id, ticket);
@@ -68,9 +81,11 @@ export function createState() {
         if (ticketsArriving === arrived) ticketsArriving = null;
       }
     },
-    // Open ones (or closed ones), the most escalated first, then the soonest due.
-    ticketList: (closed) => [...tickets.values()]
-      .filter((x) => (closed ? x.status === "closed" : x.status !== "closed"))
+    ticket: (id) => tickets.get(id),
+    responsibles: () => [...responsibles].sort(),
+    // Open ones (or closed ones) that pass `also`, the most escalated first, then the soonest due.
+    ticketList: (closed, also = () => true) => [...tickets.values()]
+      .filter((x) => (closed ? x.status === "closed" : x.status !== "closed") && also(x))
       .sort((a, b) => b.escalation_level - a.escalation_level || a.due_at.localeCompare(b.due_at)),
 
     // ---- devices (the property manager's table)

@@ -1,50 +1,56 @@
-// The alarm tone: a two-tone beep every 3 s while a critical alarm is unacknowledged.
-// Browsers start audio only after a user gesture: until then `banner` asks for one.
+// The console's sounds: the alarm tone (a high two-tone beep every 3 s while a critical
+// alarm is unacknowledged) and the connection-lost tone (three low pulses every 6 s once
+// the stream has been gone 30 s), told apart by ear. Browsers start audio only after a user
+// gesture: the blocking prompt (sound.js) is that gesture, after every sign-in and reload.
 
-export function alarmTone(banner) {
+export function alarmTone() {
   let context = null;
-  let timer = null;
+  const timers = { alarm: null, lost: null };
 
   const audio = () => (context ||= new (window.AudioContext || window.webkitAudioContext)());
 
-  function beep() {
-    if (!context || context.state !== "running") {
-      banner.hidden = false;
-      return;
-    }
-    for (const [offset, frequency] of [[0, 880], [0.35, 660]]) {
+  function play(notes) {
+    if (!context || context.state !== "running") return;
+    for (const [offset, frequency, length] of notes) {
       const oscillator = context.createOscillator();
       const gain = context.createGain();
       const at = context.currentTime + offset;
+      oscillator.type = frequency < 500 ? "square" : "sine";
       oscillator.frequency.value = frequency;
       gain.gain.setValueAtTime(0.2, at);
-      gain.gain.exponentialRampToValueAtTime(0.001, at + 0.3);
+      gain.gain.exponentialRampToValueAtTime(0.001, at + length);
       oscillator.connect(gain).connect(context.destination);
       oscillator.start(at);
-      oscillator.stop(at + 0.3);
+      oscillator.stop(at + length);
     }
   }
 
+  const SOUNDS = {
+    alarm: { notes: [[0, 880, 0.3], [0.35, 660, 0.3]], every: 3000 },
+    lost: { notes: [[0, 330, 0.15], [0.25, 330, 0.15], [0.5, 247, 0.4]], every: 6000 },
+  };
+
+  function loop(name, on) {
+    if (!on) {
+      clearInterval(timers[name]);
+      timers[name] = null;
+      return;
+    }
+    if (timers[name]) return;
+    const { notes, every } = SOUNDS[name];
+    play(notes);
+    timers[name] = setInterval(() => play(notes), every);
+  }
+
   return {
-    // Sound while `needed`, silence (and no banner) otherwise.
-    update(needed) {
-      if (!needed) {
-        clearInterval(timer);
-        timer = null;
-        banner.hidden = true;
-        return;
-      }
-      banner.hidden = audio().state === "running";
-      if (!timer) {
-        beep();
-        timer = setInterval(beep, 3000);
-      }
-    },
-    // The banner's button: the gesture that lets audio start.
+    update: (needed) => loop("alarm", needed), // an unacknowledged critical alarm
+    lost: (on) => loop("lost", on), // the stream gone for 30 s
+    get running() { return Boolean(context) && context.state === "running"; },
+    get lostOn() { return Boolean(timers.lost); },
+    // The prompt's button: the gesture that lets audio start.
     async enable() {
       await audio().resume();
-      banner.hidden = context.state === "running";
-      beep();
+      play([[0, 660, 0.12]]);
     },
   };
 }

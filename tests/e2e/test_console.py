@@ -42,10 +42,18 @@ def token(gateway: Gateway, role: str, buildings: list[str] | None = None) -> st
     return value
 
 
-def sign_in(page: object, base: str, value: str) -> None:
+def sign_in(page: object, base: str, value: str, *, sound: bool = False) -> None:
     page.goto(base + "/")  # type: ignore[attr-defined]
     page.fill("[data-testid=token]", value)  # type: ignore[attr-defined]
     page.click("[data-testid=signin]")  # type: ignore[attr-defined]
+    if sound:  # the duty console's blocking prompt, after every sign-in
+        page.click("[data-testid=enable-sound]")  # type: ignore[attr-defined]
+
+
+def no_dialogs(page: object, errors: list[str]) -> None:
+    """A browser alert, confirm or prompt is a failure: the console has none."""
+    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
+    page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))  # type: ignore[attr-defined]
 
 
 @pytest.mark.services
@@ -60,7 +68,7 @@ def test_duty_officer_sees_the_fire_within_two_seconds_and_acknowledges_it(
     )
     page = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    no_dialogs(page, errors)
     page.goto(gateway.base + "/")
     assert page.is_visible("[data-testid=token]")
     assert not page.is_visible("[data-testid=alarm-list]")  # nothing without a token
@@ -68,7 +76,7 @@ def test_duty_officer_sees_the_fire_within_two_seconds_and_acknowledges_it(
     page.click("[data-testid=signin]")
     page.wait_for_selector("#signin-error:not([hidden])")
     assert "无效" in page.inner_text("#signin-error")
-    sign_in(page, gateway.base, token(gateway, "duty"))
+    sign_in(page, gateway.base, token(gateway, "duty"), sound=True)
     page.wait_for_selector("#duty:not([hidden])")
     page.wait_for_selector("[data-testid=live]:not([hidden])")  # listening
 
@@ -83,9 +91,8 @@ def test_duty_officer_sees_the_fire_within_two_seconds_and_acknowledges_it(
 
     card.click()
     page.wait_for_selector("[data-testid=ack-form]")
-    page.select_option("[data-testid=verdict]", "real")
     page.fill("[data-testid=ack-note]", "已通知119，物业到场")
-    page.click("[data-testid=ack]")
+    page.click("[data-testid=verdict-real]")  # the verdict is the acknowledgement
     page.wait_for_selector("[data-testid=acked]")
     page.wait_for_selector("[data-testid=ticket-fire]")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -127,7 +134,7 @@ def test_manager_sees_only_their_buildings_devices(
         barrier(gateway, pub)  # all applied: the page shows what there is, not what came yet
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    no_dialogs(page, errors)
     sign_in(page, gateway.base, token(gateway, "manager", [mine]))
     page.wait_for_selector("[data-testid=device-row]")
     shown = page.locator("[data-testid=device-row]").evaluate_all(
@@ -164,7 +171,7 @@ def test_manager_sees_only_their_buildings_devices(
 
 
 def buttons(page: object, ticket: str) -> list[str]:
-    found: list[str] = page.locator(f"[data-testid={ticket}] button").evaluate_all(  # type: ignore[attr-defined]
+    found: list[str] = page.locator(f"[data-testid={ticket}] [data-testid^=move-]").evaluate_all(  # type: ignore[attr-defined]
         "bs => bs.map(b => `${b.dataset.testid}:${b.textContent}`)"
     )
     return found
@@ -190,9 +197,8 @@ def test_ticket_buttons_are_the_moves_the_server_allows_each_viewer(
     officer = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
     manager = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     for page in (officer, manager):
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("dialog", lambda dialog: dialog.accept("巡查说明"))  # the move's note
-    sign_in(officer, gateway.base, duty)
+        no_dialogs(page, errors)
+    sign_in(officer, gateway.base, duty, sound=True)
     sign_in(manager, gateway.base, token(gateway, "manager", [building]))
     ticket = "ticket-inspection"
     officer.wait_for_selector(f"[data-testid={ticket}] [data-testid=move-assigned]")
@@ -202,6 +208,8 @@ def test_ticket_buttons_are_the_moves_the_server_allows_each_viewer(
 
     def officer_moves(to: str, then: str) -> None:
         officer.click(f"[data-testid={ticket}] [data-testid=move-{to}]")
+        officer.fill(f"[data-testid={ticket}] [data-testid=move-note]", "巡查说明")  # in the page
+        officer.click(f"[data-testid={ticket}] [data-testid=move-submit]")
         officer.wait_for_selector(f"[data-testid={ticket}] [data-testid=move-{then}]")
 
     officer_moves("assigned", then="rectifying")
@@ -218,6 +226,8 @@ def test_ticket_buttons_are_the_moves_the_server_allows_each_viewer(
     assert buttons(officer, ticket) == ["move-review:提交复核"]
     officer_moves("review", then="closed")
     officer.click(f"[data-testid={ticket}] [data-testid=move-closed]")
+    officer.fill(f"[data-testid={ticket}] [data-testid=move-note]", "已整改")
+    officer.click(f"[data-testid={ticket}] [data-testid=move-submit]")
     officer.wait_for_selector(f"[data-testid={ticket}]", state="detached")  # off the open list
     closed = gateway.call("GET", f"/api/v1/tickets/{created.json()['id']}", token=duty).json()
     assert closed["status"] == "closed" and closed["allowed_moves"] == []

@@ -1,0 +1,88 @@
+// A ticket's detail in the in-page dialog: its facts, the alarm it came from (opens it),
+// the escalation steps (函告, 通报, 约谈, 曝光: the ones reached marked), its timeline of
+// moves with who, when and the note, and the moves the caller may make.
+import { dialogOpen, draw, openDialog } from "./dialog.js";
+import { el, factList, localTime } from "./dom.js";
+import { t } from "./i18n.js";
+import { fail } from "./notices.js";
+
+export function ticketDetail({ api, state, tickets, nav, openAlarm }) {
+  let shown = null; // the ticket in the dialog
+
+  function timeline(ticket) {
+    const list = el("ol", { class: "timeline", "data-testid": "ticket-timeline" });
+    for (const entry of ticket.history || []) {
+      const what = entry.from === entry.to && entry.escalation_level
+        ? t("ticket.escalated", { level: t(`level.${entry.escalation_level}`) })
+        : entry.from ? `${t(`status.${entry.from}`)} → ${t(`status.${entry.to}`)}`
+          : `${t("ticket.created_entry")} · ${t(`status.${entry.to}`)}`;
+      list.append(el("li", {},
+        el("span", { class: "when" }, localTime(entry.at)), " ",
+        el("strong", {}, what), ` · ${entry.by}`,
+        entry.note ? el("div", { class: "note" }, entry.note) : null));
+    }
+    return list;
+  }
+
+  function escalation(ticket) {
+    const steps = el("ol", { class: "steps", "data-testid": "ticket-escalation" });
+    for (const level of [1, 2, 3, 4]) {
+      const reached = ticket.escalation_level >= level;
+      steps.append(el("li", { class: reached ? "reached" : "", "aria-current": ticket.escalation_level === level ? "step" : null },
+        t(`level.${level}`)));
+    }
+    return steps;
+  }
+
+  function render() {
+    const ticket = shown;
+    let alarm = null;
+    if (ticket.alarm_id && state.isManager()) alarm = ticket.alarm_id; // no alarm views for managers
+    else if (ticket.alarm_id) {
+      alarm = el("button", { type: "button", class: "link", "data-testid": "ticket-alarm" }, ticket.alarm_id);
+      alarm.addEventListener("click", () => openAlarm(ticket.alarm_id));
+    }
+    return {
+      title: `${t("ticket.detail")} · ${ticket.title}`,
+      body: [
+        factList([
+          ["ticket.status", t(`status.${ticket.status}`)],
+          ["ticket.category", t(`category.${ticket.category}`)],
+          ["ticket.severity", t(`severity.${ticket.severity}`)],
+          ["ticket.building", state.buildingName(ticket.building_id)],
+          ["tickets.responsible", ticket.responsible],
+          ["tickets.due", tickets.dueLine(ticket, Date.now(), true)],
+          ["ticket.created", localTime(ticket.created_at)],
+          ["ticket.closed", ticket.closed_at ? localTime(ticket.closed_at) : null],
+          ["ticket.alarm", alarm],
+        ]),
+        el("h3", {}, `${t("ticket.escalation")}: ${ticket.escalation_level ? t(`level.${ticket.escalation_level}`) : t("ticket.escalation_none")}`),
+        escalation(ticket),
+        el("h3", {}, t("ticket.timeline")),
+        timeline(ticket),
+        el("div", { class: "dialog-moves", "data-testid": "ticket-moves" }, tickets.moves(ticket, draw)),
+      ],
+    };
+  }
+
+  async function open(id) {
+    try {
+      shown = state.ticket(id) || (await api.json(`/api/v1/tickets/${encodeURIComponent(id)}`));
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    nav.set({ ticket: id });
+    openDialog(render, { onClose: () => { shown = null; nav.set({ ticket: "" }); } });
+  }
+
+  return {
+    open,
+    changed(ticket) {
+      if (shown && shown.id === ticket.id && dialogOpen()) {
+        shown = ticket;
+        draw();
+      }
+    },
+  };
+}
