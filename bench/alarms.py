@@ -35,6 +35,7 @@ from adapters.events import Event
 from alerting.rule_engine import RuleEngine
 from core.config import AlertingConfig, DevicesConfig, NotifyConfig, Settings
 from core.ids import IdFactory
+from gateway.shapes.alarm import AlarmObject
 from siteguard.app import Service
 
 ALARM_PUBLISHER = """
@@ -130,11 +131,12 @@ async def latency(
                     continue
                 data = event.data
                 if (
-                    data["kind"] == "smoke"
-                    and data["count"] == 1
-                    and data["device_id"].startswith("lat-")
+                    isinstance(data, AlarmObject)
+                    and data.kind == "smoke"
+                    and data.count == 1
+                    and (data.device_id or "").startswith("lat-")
                 ):
-                    seen.setdefault(data["device_id"], time.time())
+                    seen.setdefault(data.device_id or "", time.time())
 
     listener = asyncio.create_task(listen())
     # The simulators' load mode, in a process of its own.
@@ -162,12 +164,16 @@ async def latency(
         sent[device] = float(at)
     out, _ = await asyncio.to_thread(load.communicate)
     await asyncio.sleep(2.0)
+    if listener.done() and listener.exception() is not None:
+        raise RuntimeError("the hub listener failed") from listener.exception()
     listener.cancel()
     stop.set()
     await task
     done = out.strip().splitlines()[-1]  # "done: N messages in T s (R msg/s)"
     published, achieved = done.split()[1], done.split("(")[1].split()[0]
     delays = np.array([(seen[d] - sent[d]) * 1000 for d in sent if d in seen])
+    if not len(delays):
+        raise RuntimeError(f"none of the {len(sent)} alarms reached the event hub")
     return {
         "samples": float(len(delays)),
         "missing": float(len(sent) - len(delays)),
@@ -236,7 +242,8 @@ async def backlog(broker: Mosquitto, workdir: Path, n: int) -> dict[str, float]:
         async with service.hub.subscribe() as queue:
             while True:
                 event = await queue.get()
-                if event is not None and event.data["kind"] == "fire":
+                data = None if event is None else event.data
+                if isinstance(data, AlarmObject) and data.kind == "fire":
                     fire_at.append(time.time())
                     return
 

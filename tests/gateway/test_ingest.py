@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import struct
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from core.clock import FakeClock
 from core.config import MqttConfig
 from gateway.ingest import MqttIngest, NoAck, Session, sessions_for
 from gateway.metrics import Metrics
+from tests.support.until import until
 
 PUBACK = 0x40, 0x02
 
@@ -159,15 +159,6 @@ def config(**changes: Any) -> MqttConfig:
 
 
 ONE = [Session(client_id="gw", filters=("siteguard/v1/#",))]
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5) -> None:
-    # By the monotonic clock, not the loop's: a test below moves the loop's clock.
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.002)
 
 
 @contextlib.asynccontextmanager

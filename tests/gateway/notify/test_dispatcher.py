@@ -10,13 +10,11 @@ at the current time. (Each channel's wire format is tested against local servers
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import msgspec
-import pytest
 import sqlalchemy as sa
 
 from alerting.model import Alarm
@@ -29,11 +27,8 @@ from gateway.notify.fake import FakeNotifier
 from gateway.notify.log import LogNotifier
 from gateway.notify.routing import Router
 from gateway.notify.timer import FakeTimer
-from gateway.spool import Spool
 from gateway.store import schema
 from gateway.store.alarms import notification_row
-from gateway.store.db import create_engine
-from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 
 
@@ -47,19 +42,6 @@ def notice(i: int, kind: str = "device_offline", severity: str = "warning") -> N
 
 def fire(i: int) -> Notification:
     return notice(i, "fire", "critical")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[StoreWriter]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'n.db'}")
-    upgrade(engine)
-    with Spool(directory=tmp_path / "spool", max_bytes=10**6) as spool:
-        writer = StoreWriter(
-            engine=engine, spool=spool, metrics=Metrics(), failed_dir=tmp_path, retry_max_s=1
-        )
-        yield writer
-        writer.close()
-    engine.dispose()
 
 
 class Desk:

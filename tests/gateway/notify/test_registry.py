@@ -5,7 +5,6 @@ with no other edit. Tables the plugins refuse stop loading with the key named.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,9 +24,6 @@ from gateway.notify.plugin import NotifierPlugin
 from gateway.notify.registry import NotifierRegistry, default_registry
 from gateway.notify.routing import Router
 from gateway.notify.timer import FakeTimer
-from gateway.spool import Spool
-from gateway.store.db import create_engine
-from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
 from siteguard.cli import main
 from siteguard.config import load_config
@@ -89,19 +85,6 @@ def write(tmp_path: Path, config: str) -> Path:
     path = tmp_path / "siteguard.toml"
     path.write_text(config)
     return path
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[StoreWriter]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'n.db'}")
-    upgrade(engine)
-    with Spool(directory=tmp_path / "spool", max_bytes=10**6) as spool:
-        writer = StoreWriter(
-            engine=engine, spool=spool, metrics=Metrics(), failed_dir=tmp_path, retry_max_s=1
-        )
-        yield writer
-        writer.close()
-    engine.dispose()
 
 
 def test_a_new_notifier_from_configuration_to_delivery(tmp_path: Path, store: StoreWriter) -> None:
