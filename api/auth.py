@@ -101,7 +101,13 @@ def lookup(ctx: ApiContext, digest: str, *, now_ms: int) -> Principal | None:
         ).one_or_none()
     if row is None or (row.expires_ms is not None and row.expires_ms <= now_ms):
         return None
+    if row.role not in ROLES:
+        # Fail closed: a row the API could not have written (a role from a newer release, a
+        # hand edit) signs nobody in, rather than with whatever a missing scope would allow.
+        return None
     buildings = None if row.buildings is None else frozenset(_buildings.decode(row.buildings))
+    if row.role == "manager" and buildings is None:
+        buildings = frozenset()  # a manager without a list sees no building, not all of them
     return Principal(
         name=row.name, role=row.role, buildings=buildings, token_id=row.id, digest=digest
     )

@@ -74,6 +74,24 @@ def test_a_token_is_looked_up_by_its_digest_only(client: TestClient, api: Api) -
     assert me(client, token.upper())[0] == 401  # nor is anything but the exact value
 
 
+def test_a_row_with_an_unknown_role_or_an_unscoped_manager_fails_closed(
+    client: TestClient, api: Api
+) -> None:
+    """Rows the API would refuse to write, put straight into the database."""
+    for building in ("B1", "B2"):
+        put = client.put(f"/api/v1/buildings/{building}", headers=ADMIN, json={"name": building})
+        assert put.status_code in (200, 201), put.text
+    odd = made(client, role="duty")
+    manager = made(client, role="manager", buildings=["B1"])
+    t = schema.tokens
+    with api.engine.begin() as conn:
+        conn.execute(sa.update(t).where(t.c.id == odd["id"]).values(role="superuser"))
+        conn.execute(sa.update(t).where(t.c.id == manager["id"]).values(buildings=None))
+    assert me(client, odd["token"]) == (401, UNKNOWN)
+    seen = client.get("/api/v1/buildings", headers={"Authorization": f"Bearer {manager['token']}"})
+    assert seen.status_code == 200 and seen.json()["items"] == []
+
+
 def test_revoked_and_expired_tokens_answer_like_unknown_ones(client: TestClient, api: Api) -> None:
     revoked = made(client, role="duty")
     expiring = made(client, role="duty", expires_in_days=1)
