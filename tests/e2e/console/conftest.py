@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,15 +14,10 @@ import pytest
 from tests.conftest import GatewayFactory
 from tests.support.gateway import Gateway
 from tests.support.mqtt import Publisher, topic
-from tests.support.servers import ROOT, Mosquitto, need_binary, require_services
+from tests.support.servers import ROOT, Mosquitto, require_services
 
 ARTIFACTS = ROOT / "test-artifacts" / "console"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=user-gesture-required",
-]  # fmt: skip
 WIDTHS: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1400, "height": 900}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
@@ -43,17 +37,6 @@ if (window.Notification) {
   };
 }
 """
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    executable = need_binary("chromium", Path("/usr/bin/chromium"))
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 class Console:
