@@ -1,6 +1,7 @@
-"""One headless Chromium (Debian's, driven by Playwright) for every browser test of the run:
-Playwright's sync API allows one driver per thread, so the console tests and the page tests
-share it rather than each starting their own."""
+"""Headless Chromium (Debian's, driven by Playwright) for the browser tests: one per test
+module, started and stopped with it. Playwright's sync API runs an event loop on the test
+thread while it lives, so it must not outlive its module: the tests after it call
+asyncio.run()."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = need_binary("chromium", Path("/usr/bin/chromium"))
     from playwright.sync_api import sync_playwright

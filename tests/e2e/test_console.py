@@ -51,7 +51,7 @@ def test_duty_officer_sees_the_fire_live_and_acknowledges_it(
     errors: list[str] = []
     no_dialogs(page, errors)
     page.goto(gateway.base + "/")
-    assert page.is_visible("[data-testid=token]")
+    page.wait_for_selector("[data-testid=token]")  # shown once the labels have loaded
     assert not page.is_visible("[data-testid=alarm-list]")  # nothing without a token
     page.fill("[data-testid=token]", "sg_not_a_token")
     page.click("[data-testid=signin]")
