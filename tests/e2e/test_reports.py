@@ -15,7 +15,7 @@ import pytest
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from tests.conftest import GatewayFactory
-from tests.e2e.test_console import ARTIFACTS, browser, sign_in, token  # noqa: F401 - fixture
+from tests.e2e.test_console import ARTIFACTS, sign_in, token
 from tests.reports.fixture import expected, insert, local, make_records
 from tests.support.gateway import ADMIN_TOKEN, Gateway
 from tests.support.servers import Mosquitto
@@ -101,7 +101,7 @@ def test_report_cli_writes_the_file_and_shows_progress(gateway: Gateway, tmp_pat
 
 
 @pytest.mark.services
-def test_report_html_in_chromium(browser: object, gateway: Gateway) -> None:  # noqa: F811
+def test_report_html_in_chromium(browser: object, gateway: Gateway) -> None:
     html = httpx.get(
         f"{gateway.base}/api/v1/reports/monthly",
         params={"month": "2026-10", "format": "html"},
@@ -120,7 +120,7 @@ def test_report_html_in_chromium(browser: object, gateway: Gateway) -> None:  # 
     assert errors == []
 
     console = browser.new_page(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
-    sign_in(console, gateway.base, token(gateway, "duty"))
+    sign_in(console, gateway.base, token(gateway, "duty"), sound=True)
     console.wait_for_selector("#duty:not([hidden])")
     console.click("[data-testid=reports-open]")
     console.fill("[data-testid=report-period]", "2026-10")
