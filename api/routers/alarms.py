@@ -11,9 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from alerting.model import KINDS, Alarm, AlarmError
 from api.auth import Context, CurrentPrincipal, Operator, Principal
 from api.responses import SIGNED_IN, errors
-from api.routers.common import PagingParams, fetch_page, not_found, scoped
+from api.routers.common import PagingParams, fetch_page, not_found, scoped, time_range
 from api.schemas import AckRequest, ClearRequest, Page
-from core.timefmt import parse_rfc3339
 from gateway.shapes import AlarmObject
 from gateway.store import schema
 from gateway.store.alarms import alarm_from_row
@@ -39,15 +38,7 @@ def list_alarms(
     """Most severe first, then newest first. ``since``/``until``: the console's history."""
     a = schema.alarms
     conditions: list[Any] = [scoped(a.c.building_id, who)]
-    for name, value, compare in (
-        ("since", since, a.c.opened_ms.__ge__),
-        ("until", until, a.c.opened_ms.__lt__),
-    ):
-        if value is not None:
-            try:
-                conditions.append(compare(parse_rfc3339(value)))
-            except ValueError as exc:
-                raise HTTPException(422, f"{name}: {exc}") from exc
+    conditions += time_range(a.c.opened_ms, since=since, until=until)
     if status != "all":
         conditions.append(a.c.status == status)
     if building is not None:

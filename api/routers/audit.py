@@ -7,14 +7,14 @@ from typing import Annotated, Any
 
 import msgspec
 import sqlalchemy as sa
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.auth import Admin, Context
 from api.responses import SIGNED_IN, errors
-from api.routers.common import PagingParams, fetch_page
+from api.routers.common import PagingParams, fetch_page, time_range
 from api.schemas import Page
-from core.timefmt import parse_rfc3339, rfc3339
+from core.timefmt import rfc3339
 from gateway.store import schema
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=errors(*SIGNED_IN, 403))
@@ -58,14 +58,7 @@ def list_audit(
     ):
         if value is not None:
             conditions.append(column == value)
-    for name, value, compare in (("since", since, "ge"), ("until", until, "lt")):
-        if value is None:
-            continue
-        try:
-            at = parse_rfc3339(value)
-        except ValueError as exc:
-            raise HTTPException(422, f"{name}: {exc}") from exc
-        conditions.append(a.c.at_ms >= at if compare == "ge" else a.c.at_ms < at)
+    conditions += time_range(a.c.at_ms, since=since, until=until)
     with ctx.engine.connect() as conn:
         query = sa.select(a).order_by(a.c.at_ms.desc(), a.c.id.desc())
         total, rows = fetch_page(conn, query, table=a, where=sa.and_(sa.true(), *conditions),

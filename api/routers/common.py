@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Query, status
 from sqlalchemy.engine import Connection
 
 from api.auth import Principal
+from core.timefmt import parse_rfc3339
 
 
 class Paging:
@@ -50,3 +51,20 @@ def scoped(column: sa.ColumnElement[str], principal: Principal) -> sa.ColumnElem
 def not_found(what: str) -> HTTPException:
     # The same answer whether the resource is missing or outside the token's scope.
     return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")
+
+
+def time_range(
+    column: sa.ColumnElement[int], *, since: str | None, until: str | None
+) -> list[sa.ColumnElement[bool]]:
+    """``since <= column < until`` (RFC 3339 bounds, either optional) as filter conditions; a
+    bound that does not parse is 422 naming it."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    for name, value in (("since", since), ("until", until)):
+        if value is None:
+            continue
+        try:
+            at = parse_rfc3339(value)
+        except ValueError as exc:
+            raise HTTPException(422, f"{name}: {exc}") from exc
+        conditions.append(column >= at if name == "since" else column < at)
+    return conditions
