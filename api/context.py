@@ -108,5 +108,7 @@ class ApiContext:
     live_status: Callable[[str], LiveStatus | None] = _no_live_status
     auth_failures: AuthFailures = field(default_factory=lambda: AuthFailures(per_minute=20))
     token_usage: TokenUsage = field(default_factory=TokenUsage)
+    # ha.enabled: "active" (a standby serves api/standby.py instead); None for one instance
+    role: str | None = None
     ids: IdFactory = field(default_factory=IdFactory)  # used on the event loop only
     max_streams: int = 200  # event streams open at once (each holds a queue on the loop)

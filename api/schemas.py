@@ -23,6 +23,9 @@ class Page(BaseModel, Generic[T]):
 class Health(BaseModel):
     status: str
     problems: list[str]
+    # ha.enabled only: "active", or "standby" (503, from api/standby.py)
+    role: str | None = None
+    instance: str | None = None
 
 
 class AckRequest(BaseModel):

@@ -20,6 +20,10 @@ in one go when the pipeline batch holding them is durable. Otherwise the documen
 batch cannot be made durable (shutdown, lost connection) is never acknowledged: the broker
 keeps it in our session and delivers it again.
 
+With ``ha.enabled``, ``may_act`` is the lease (``gateway/store/lease.py``): an instance
+that no longer holds it sends no PUBACK and never connects again, so a paused old active
+that wakes up cannot take the session back from its successor.
+
 This module owns reconnection: each connection attempt uses a fresh client, with backoff
 and jitter between attempts, so gmqtt's fixed-delay reconnect is switched off. Each session
 reconnects on its own.
@@ -107,6 +111,7 @@ class MqttIngest:
         fast_ack: bool = True,
         sessions: Sequence[Session] | None = None,
         client_factory: Callable[..., _Client] = _Client,
+        may_act: Callable[[], bool] = lambda: True,
     ) -> None:
         """``client_factory`` makes the client of each connection attempt, with gmqtt's
         ``Client`` arguments; tests pass one that makes a fake (tests/gateway/test_ingest.py)."""
@@ -117,6 +122,7 @@ class MqttIngest:
         self._fast_ack = fast_ack
         self._sessions = tuple(sessions) if sessions is not None else sessions_for(config)
         self._client_factory = client_factory
+        self._may_act = may_act
         self._accepting = True
         self._subscribed: set[str] = set()
         self._clients: dict[str, _Client] = {}
@@ -152,6 +158,11 @@ class MqttIngest:
         loop = asyncio.get_running_loop()
         first = True
         while not self._stop.is_set():
+            if not self._may_act():
+                log.warning("%s: not connecting: the lease is not ours", session.client_id)
+                self._metrics.ha_fenced.labels("connect").inc()
+                await self._stop.wait()
+                break
             if not first:
                 self._metrics.mqtt_reconnects.inc()
             first = False
@@ -300,6 +311,9 @@ class MqttIngest:
             mids = waiting.pop(done)
             if done.cancelled() or done.exception() is not None or not alive[0]:
                 return  # not durable, or the connection is gone: the broker will redeliver
+            if not self._may_act():
+                self._metrics.ha_fenced.labels("ack").inc(len(mids))
+                return  # fenced: the successor takes these from the broker
             connection = getattr(handler, "current_connection", None)
             if connection is None or not callable(getattr(connection, "send_package", None)):
                 for mid in mids:
@@ -332,8 +346,8 @@ class MqttIngest:
             done = self._submit(self._raw(topic, payload, qos), want_ack=qos > 0)
             if done is not None:
                 await done
-                if not alive[0]:
-                    raise NoAck  # the connection that delivered it is gone
+                if not alive[0] or not self._may_act():
+                    raise NoAck  # the connection that delivered it is gone, or the lease
             return 0
 
         return on_message

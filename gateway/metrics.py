@@ -144,6 +144,31 @@ class Metrics:
         self.mqtt_reconnects = Counter(
             "siteguard_mqtt_reconnects", "Broker connection attempts after a loss", registry=r
         )
+        # ha.enabled (siteguard/ha.py)
+        self.ha_active = Gauge(
+            "siteguard_ha_active", "1 while this instance holds the lease and serves", registry=r
+        )
+        self.ha_epoch = Gauge(
+            "siteguard_ha_epoch", "The lease epoch this instance last held", registry=r
+        )
+        self.ha_changes = Counter(
+            "siteguard_ha_leadership_changes",
+            "Leases this instance acquired or lost",
+            ["change"],
+            registry=r,
+        )
+        self.ha_fenced = Counter(
+            "siteguard_ha_fenced",
+            "Commits, acknowledgements and connections refused because the lease was gone",
+            ["action"],
+            registry=r,
+        )
+        self.ha_renew = Histogram(
+            "siteguard_ha_renew_seconds",
+            "Lease renewal round trips",
+            buckets=(0.005, 0.01, 0.05, 0.1, 0.5, 1, 2),
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

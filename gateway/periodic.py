@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from core.clock import Clock
 from core.ratelog import LogLimiter
+from gateway.store.lease import Fenced
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ async def periodic(
             return
         try:
             await work()
+        except Fenced:
+            log.info("%s: skipped, the lease is gone (ha.enabled)", name)
+            return
         except Exception:
             missed += 1
             if limiter.due(name, clock.now_ms()):

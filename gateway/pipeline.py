@@ -32,7 +32,7 @@ from gateway.processor import Processor
 from gateway.series.point import Point
 from gateway.series.writer import SeriesWriter
 from gateway.spool import SpoolFull
-from gateway.store.writer import StoreWriter
+from gateway.store.writer import StoreHeld, StoreWriter
 from gateway.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ T = TypeVar("T")
 Command = Callable[[Turn], Awaitable[Any]]
 # Messages processed between two yields to the event loop (a few milliseconds of work).
 _SLICE = 200
+_HELD_RETRY_S = 0.25
 
 
 class Pipeline:
@@ -196,6 +197,7 @@ class Pipeline:
 
     async def _finish(self, turn: Turn) -> None:
         """Commit the turn, then announce it: nothing is told before it is durable."""
+        held = False
         while True:
             try:
                 await self._store.commit(turn.ws)
@@ -204,6 +206,15 @@ class Pipeline:
                 log.error("database spool full, holding ingest: %s", exc)
                 self._metrics.db_spool_full.set(1)
                 await asyncio.sleep(1.0)
+            except StoreHeld as exc:
+                # ha.enabled: no spool; the turn waits for the database (or for the lease to
+                # run out, when the commit raises Fenced and this instance stands down).
+                if not held:
+                    log.error("database unavailable, holding ingest: %s", exc)
+                held = True
+                await asyncio.sleep(_HELD_RETRY_S)
+        if held:
+            log.info("database back; ingest resumes")
         self._metrics.db_spool_full.set(0)
         for event in turn.events:
             self._hub.publish(event)

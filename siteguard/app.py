@@ -5,6 +5,10 @@ Start-up: database (wait for it, migrate, replay any spooled write-sets) -> rest
 device status and dedup window -> series writer -> pipeline -> API -> MQTT ingest.
 Shutdown (SIGTERM/SIGINT): stop accepting -> pipeline drains -> series drains (to the server
 or the spool) -> acknowledgements go out -> status flush -> disconnect -> API stops.
+
+With ``ha.enabled`` this is the active instance's life, run by ``siteguard/ha.py`` while it
+holds the lease (``fence``). If the lease is lost, the shutdown is the fenced one: nothing
+more is committed, acknowledged or notified; the successor takes the rest from the broker.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from gateway.periodic import periodic
 from gateway.spool import Spool
 from gateway.status import building_points, flush_dirty
 from gateway.store.db import create_engine
+from gateway.store.lease import Lease
 from gateway.store.migrate import wait_for_database
 from gateway.store.retention import prune, write_token_usage
 from gateway.store.writer import StoreWriter
@@ -43,12 +48,20 @@ _GC_YOUNG = 50_000  # allocations between young collections (Python's default: 7
 
 
 class Service:
-    def __init__(self, *, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        clock: Clock | None = None,
+        metrics: Metrics | None = None,
+        fence: Lease | None = None,
+    ) -> None:
         if problems := settings.run_problems():
             raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.metrics = Metrics()
+        self.metrics = metrics or Metrics()
+        self.fence = fence
         self.ids = IdFactory()
         self.api_port: int | None = None
         self.ready = asyncio.Event()
@@ -76,7 +89,10 @@ class Service:
         """Database first (state is restored from it), then everything that depends on it."""
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(s.database.url)
+        engine = create_engine(
+            s.database.url,
+            idle_in_transaction_ms=int(s.ha.lease_s * 500) if self.fence is not None else None,
+        )
         await wait_for_database(engine, stop, retry_max_s=s.database.retry_max_s)
         if stop.is_set():
             return None
@@ -88,6 +104,7 @@ class Service:
             metrics=self.metrics,
             failed_dir=s.data_dir / "db-refused",
             retry_max_s=s.database.retry_max_s,
+            fence=self.fence,
         )
         store_task = asyncio.create_task(store.run(), name="store-replay")
         # Write-sets spooled before a crash must land before state is read back.
@@ -101,6 +118,7 @@ class Service:
             hub=self.hub,
             auth_failures=self.auth_failures,
             token_usage=self.token_usage,
+            fence=self.fence,
         )
         state = State.empty(shared)
         pending = await store.run_in_store(lambda conn: state.restore(conn, shared))
@@ -172,6 +190,9 @@ class Service:
 
     async def _shutdown(self, parts: Parts) -> None:
         """Stop taking messages, make everything taken durable, acknowledge it, then close."""
+        if self.fence is not None and not self.fence.holds():
+            await self._shutdown_fenced(parts)
+            return
         log.info("shutting down: draining what was accepted")
         tasks = parts.tasks
         parts.ingest.stop_accepting()
@@ -196,6 +217,38 @@ class Service:
         parts.store.close()
         parts.engine.dispose()
         log.info("stopped")
+
+    async def _shutdown_fenced(self, parts: Parts) -> None:
+        """The lease is gone: commit, acknowledge and notify nothing more. Points already
+        handed to the series writer are still written (rewriting a point is harmless, and
+        the successor skips the messages it finds committed)."""
+        log.warning("lease lost: standing down without committing or acknowledging")
+        tasks = parts.tasks
+        parts.ingest.stop_accepting()
+        await _finish(tasks["pipeline"], cancel=True)
+        await parts.series.drain()
+        await _finish(tasks["series"])
+        await parts.ingest.close()
+        await _finish(tasks["ingest"], cancel=True)
+        for name in (
+            "status",
+            "housekeeping",
+            "escalation",
+            "status_points",
+            "export",
+            "reports",
+            "notify",
+        ):
+            if name in tasks:
+                await _finish(tasks[name], cancel=True)
+        self.hub.close()
+        parts.server.should_exit = True
+        await _finish(tasks["api"])
+        await _finish(tasks["store"], cancel=True)
+        await parts.sink.close()
+        parts.store.close()
+        parts.engine.dispose()
+        log.info("stood down")
 
     # ---- periodic work ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 from sqlalchemy.engine import Connection, Engine
@@ -46,6 +47,7 @@ from gateway.series.sinks import SeriesSink, create_sink
 from gateway.series.writer import SeriesWriter
 from gateway.spool import Spool
 from gateway.status import StatusTracker
+from gateway.store.lease import Fence
 from gateway.store.writer import StoreWriter
 from gateway.tickets import TicketDesk
 from gateway.unread import UnreadFields
@@ -62,6 +64,26 @@ class Server(uvicorn.Server):
         yield
 
 
+def api_server(app: Any, s: Settings) -> Server:
+    """The API's server: the active instance's, and a standby's (``api/standby.py``)."""
+    return Server(
+        uvicorn.Config(
+            app,
+            host=s.api.host,
+            port=s.api.port,
+            lifespan="off",
+            access_log=False,
+            log_config=None,
+            timeout_graceful_shutdown=5,
+            # Past this many connections uvicorn answers 503 at once: a flood of idle
+            # connections costs file descriptors, not the event loop ingest runs on.
+            limit_concurrency=s.api.max_connections,
+            ssl_certfile=s.api.tls_cert_file,
+            ssl_keyfile=s.api.tls_key_file,
+        )
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Shared:
     """What the service makes once and the parts share."""
@@ -73,6 +95,8 @@ class Shared:
     hub: EventHub
     auth_failures: AuthFailures
     token_usage: TokenUsage
+    # ha.enabled: the lease this instance holds while it is active (None: a single instance)
+    fence: Fence | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,11 +252,13 @@ def assemble(
         clock=shared.clock,
         wake=wake,
     )
+    fence = shared.fence
     ingest = MqttIngest(
         config=s.mqtt,
         submit=intake.submit,
         clock=shared.clock,
         metrics=shared.metrics,
+        may_act=fence.holds if fence is not None else lambda: True,
     )
 
     releaser = PendingReleaser(submit=intake.submit, store=store, registry=registry)
@@ -261,6 +287,8 @@ def assemble(
             problems.append("mqtt: not subscribed")
         if not store.available:
             problems.append("database: unavailable, write-sets are being spooled")
+        if fence is not None and not fence.holds():
+            problems.append("ha: this instance no longer holds the lease")
         return problems
 
     app = create_app(
@@ -295,6 +323,7 @@ def assemble(
             token_usage=shared.token_usage,
             max_streams=s.api.max_streams,
             ids=shared.ids,
+            role="active" if fence is not None else None,
         ),
         limits=HttpLimits(
             max_body_bytes=s.api.max_body_bytes,
@@ -302,22 +331,7 @@ def assemble(
             docs=s.api.docs,
         ),
     )
-    server = Server(
-        uvicorn.Config(
-            app,
-            host=s.api.host,
-            port=s.api.port,
-            lifespan="off",
-            access_log=False,
-            log_config=None,
-            timeout_graceful_shutdown=5,
-            # Past this many connections uvicorn answers 503 at once: a flood of idle
-            # connections costs file descriptors, not the event loop ingest runs on.
-            limit_concurrency=s.api.max_connections,
-            ssl_certfile=s.api.tls_cert_file,
-            ssl_keyfile=s.api.tls_key_file,
-        )
-    )
+    server = api_server(app, s)
     return Parts(
         engine=engine,
         store=store,

@@ -16,8 +16,8 @@ router = APIRouter(tags=["health"])
 def healthz(ctx: Context) -> JSONResponse:
     """200 once the gateway is subscribed to the broker and its database is open."""
     problems = ctx.readiness()
-    body = Health(status="ok" if not problems else "unavailable", problems=problems)
-    return JSONResponse(body.model_dump(), status_code=503 if problems else 200)
+    body = Health(status="ok" if not problems else "unavailable", problems=problems, role=ctx.role)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=503 if problems else 200)
 
 
 @router.get(

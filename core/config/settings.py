@@ -39,6 +39,7 @@ from core.config.transport import (
     ApiConfig,
     AuthConfig,
     DatabaseConfig,
+    HaConfig,
     InfluxConfig,
     IngestConfig,
     MqttConfig,
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="local time of reports")
     mqtt: MqttConfig = MqttConfig()
     database: DatabaseConfig = DatabaseConfig()
+    ha: HaConfig = HaConfig()
     influx: InfluxConfig = InfluxConfig()
     series: SeriesConfig = SeriesConfig()
     ingest: IngestConfig = IngestConfig()
@@ -104,6 +106,11 @@ class Settings(BaseSettings):
         problems = []
         if not self.mqtt.url:
             problems.append("mqtt.url: required for `siteguard run` (mqtt://host:port)")
+        if self.ha.enabled and not self.database.url.startswith("postgres"):
+            problems.append(
+                "ha.enabled: needs PostgreSQL (database.url = postgresql://...); instances"
+                " on other machines cannot share a SQLite file, nor hold a lease in it"
+            )
         return problems
 
 

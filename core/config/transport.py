@@ -257,3 +257,38 @@ class AuthConfig(Section):
         ge=1,
         description="failed sign-ins a client address may make a minute; then 429",
     )
+
+
+class HaConfig(Section):
+    """Active/standby: several ``siteguard run`` on one PostgreSQL database, one active."""
+
+    enabled: bool = Field(
+        default=False,
+        description="several `siteguard run` share one PostgreSQL database; one is active",
+    )
+    takeover_s: float = Field(
+        default=10.0,
+        ge=2.0,
+        le=300.0,
+        description="a standby is active at most this long after the active one died",
+    )
+    instance: str = Field(
+        default="",
+        max_length=64,
+        description="this instance's name in logs and metrics; empty = host name and pid",
+    )
+
+    @property
+    def lease_s(self) -> float:
+        """How long a renewal holds the lease: half the takeover budget, so that expiry,
+        the standby's next poll and its start-up (restore, connect) all fit in it."""
+        return self.takeover_s / 2
+
+    @property
+    def renew_s(self) -> float:
+        """Three or four renewals per lease: one slow renewal does not lose it."""
+        return self.lease_s / 4
+
+    @property
+    def poll_s(self) -> float:
+        return min(1.0, self.takeover_s / 10)

@@ -22,7 +22,10 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, *, idle_in_transaction_ms: int | None = None) -> Engine:
+    """``idle_in_transaction_ms`` (PostgreSQL): the server ends a session that sits in an
+    open transaction this long, so that a paused instance (``ha.enabled``) cannot hold row
+    locks its successor needs."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         database = sa.make_url(url).database
@@ -36,8 +39,15 @@ def create_engine(url: str) -> Engine:
         pool_pre_ping=True,
         pool_size=8,
         max_overflow=8,
-        connect_args={"connect_timeout": 5},
+        connect_args=_pg_connect_args(idle_in_transaction_ms),
     )
+
+
+def _pg_connect_args(idle_in_transaction_ms: int | None) -> dict[str, Any]:
+    args: dict[str, Any] = {"connect_timeout": 5}
+    if idle_in_transaction_ms is not None:
+        args["options"] = f"-c idle_in_transaction_session_timeout={idle_in_transaction_ms}"
+    return args
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
@@ -26,8 +27,24 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# Any constant shared by every SiteGuard instance: the key of the migration lock.
+_MIGRATION_LOCK = 0x5167_0001
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    """Migrate; on PostgreSQL under an advisory lock, so that instances starting together
+    (``ha.enabled``) migrate one after the other instead of racing to create a table."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+        conn.commit()
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+            conn.commit()
 
 
 async def wait_for_database(engine: Engine, stop: asyncio.Event, *, retry_max_s: float) -> None:

@@ -327,3 +327,15 @@ audit_log = sa.Table(
     sa.Column("after", sa.Text),
     sa.Index("ix_audit_log_target", "target_kind", "target_id"),
 )
+
+# Leadership of `ha.enabled` instances (gateway/store/lease.py): one row per role, times in
+# seconds of the database's own clock, so that instances' clocks never have to agree.
+ha_lease = sa.Table(
+    "ha_lease",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("epoch", sa.BigInteger, nullable=False),  # the fencing token: +1 per takeover
+    sa.Column("expires_s", sa.Float(precision=53), nullable=False),
+    sa.Column("acquired_s", sa.Float(precision=53), nullable=False),
+)

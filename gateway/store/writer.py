@@ -5,6 +5,11 @@ never overtakes the write-set that registered its device and SQLite never sees t
 of ours at once. While the database is unavailable, write-sets go to a disk spool (they are
 then durable, and their messages may be acknowledged); a replayer applies them in order once
 it is back.
+
+With ``ha.enabled`` there is no spool for write-sets: a spool on one instance's disk would
+be replayed behind the back of whichever instance is active by then. A write-set the
+database cannot take raises ``StoreHeld`` instead (its messages stay unacknowledged in the
+broker), and every transaction ends with the lease's fence check (``gateway/store/lease.py``).
 """
 
 from __future__ import annotations
@@ -26,10 +31,16 @@ from core.backoff import Backoff
 from gateway.metrics import Metrics
 from gateway.spool import Spool
 from gateway.store.db import UNAVAILABLE
+from gateway.store.lease import Fence, Fenced
 from gateway.store.writeset import WriteSet, WriteSetApplier, decode_writeset, encode_writeset
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class StoreHeld(Exception):
+    """The database cannot take the write-set now and no spool may (``ha.enabled``): the
+    caller keeps it and tries again; nothing it covers is acknowledged meanwhile."""
 
 
 class StoreWriter:
@@ -41,8 +52,11 @@ class StoreWriter:
         metrics: Metrics,
         failed_dir: Path,
         retry_max_s: float,
+        fence: Fence | None = None,
     ) -> None:
+        """``fence``: with ``ha.enabled``, the lease every transaction must still hold."""
         self._engine = engine
+        self._fence = fence
         self._spool = spool
         self._metrics = metrics
         self._failed_dir = failed_dir
@@ -71,13 +85,19 @@ class StoreWriter:
 
         def work() -> T:
             with self._engine.begin() as conn:
-                return fn(conn)
+                result = fn(conn)
+                if self._fence is not None:
+                    self._fence.check(conn)
+                return result
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
     async def commit(self, ws: WriteSet) -> None:
         """Make ``ws`` durable: committed, or spooled. Raises SpoolFull when neither can be."""
         if ws.is_empty():
+            return
+        if self._fence is not None:
+            await self._commit_fenced(ws)
             return
         async with self._order:
             if not self._down:
@@ -95,6 +115,24 @@ class StoreWriter:
             await asyncio.to_thread(self._spool.append, encode_writeset(ws))
             self._update_gauges()
             self._wake_replay.set()
+
+    async def _commit_fenced(self, ws: WriteSet) -> None:
+        if self._fence is not None and not self._fence.holds():
+            self._metrics.ha_fenced.labels("commit").inc()
+            raise Fenced("the lease ran out")
+        async with self._order:
+            try:
+                await self._apply_timed(ws)
+            except Fenced:
+                self._metrics.ha_fenced.labels("commit").inc()
+                raise
+            except UNAVAILABLE as exc:
+                self._metrics.db_errors.labels("unavailable").inc()
+                self._metrics.db_unavailable.set(1)
+                raise StoreHeld(str(exc.orig)) from None
+            except sa.exc.SQLAlchemyError as exc:
+                self._quarantine(ws, exc)
+        self._metrics.db_unavailable.set(0)
 
     async def run(self) -> None:
         """Replay spooled write-sets whenever there are some."""
@@ -145,6 +183,8 @@ class StoreWriter:
             started = time.perf_counter()
             with self._engine.begin() as conn:
                 self._applier.apply(conn, ws)
+                if self._fence is not None:
+                    self._fence.check(conn)
             self._metrics.store_commit.observe(time.perf_counter() - started)
 
         await asyncio.get_running_loop().run_in_executor(self._executor, work)

@@ -188,3 +188,28 @@ def test_check_config_and_run_agree_on_what_run_needs(
     assert "configuration OK" in capsys.readouterr().out
     named = load_settings(write(tmp_path, '[influx]\nurl = "http://influx:8086"\norg = "site"\n'))
     assert named.influx.write_org == "site"
+
+
+def test_ha_needs_postgresql_and_derives_its_timings_from_the_takeover_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_sqlite = load_settings(
+        write(tmp_path, '[mqtt]\nurl = "mqtt://b:1883"\n[ha]\nenabled = true\n')
+    )
+    [problem] = on_sqlite.run_problems()
+    assert problem.startswith("ha.enabled: needs PostgreSQL")
+    assert main(["check-config", "--config", str(tmp_path / "siteguard.toml")]) == 2
+    assert "ha.enabled: needs PostgreSQL" in capsys.readouterr().err
+
+    s = load_settings(
+        write(
+            tmp_path,
+            '[mqtt]\nurl = "mqtt://b:1883"\n[database]\nurl = "postgresql://u@h/db"\n'
+            "[ha]\nenabled = true\ntakeover_s = 10\n",
+        )
+    )
+    assert s.run_problems() == []
+    # Expiry, a poll and the new active's start-up all fit in the budget.
+    assert (s.ha.lease_s, s.ha.renew_s, s.ha.poll_s) == (5.0, 1.25, 1.0)
+    with pytest.raises(ConfigError, match="ha.takeover_s"):
+        load_settings(write(tmp_path, "[ha]\ntakeover_s = 0.5\n"))

@@ -1,0 +1,246 @@
+"""Active/standby (``ha.enabled``): two real instances, one PostgreSQL, one Mosquitto.
+
+- SIGKILL of the active one partway through 500 QoS 1 smoke alarms: the standby takes over
+  within ``ha.takeover_s`` and every alarm is there exactly once, served by the new active.
+- Fencing: the active one paused (SIGSTOP) past its lease while alarms arrive, resumed
+  (SIGCONT) after the standby took over: it commits and acknowledges nothing more, and rejoins
+  as a standby; nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.support.barrier import barrier
+from tests.support.gateway import Gateway, write_config
+from tests.support.mqtt import Publisher, topic
+from tests.support.servers import Mosquitto, Postgres, wait_for
+
+TAKEOVER_S = 10.0
+BUILDINGS = 10
+
+
+@pytest.fixture
+def pg(tmp_path: Path) -> Iterator[Postgres]:
+    server = Postgres(tmp_path / "pg")
+    server.start()
+    yield server
+    server.cleanup()
+
+
+class Pair:
+    """Two instances sharing one database, one broker session name and one config (but for
+    the API port and the data directory, which are each machine's own)."""
+
+    def __init__(self, tmp_path: Path, *, mqtt_url: str, database_url: str) -> None:
+        client_id = f"sg-ha-{uuid.uuid4().hex[:8]}"
+        self.gateways: dict[str, Gateway] = {}
+        for name in ("a", "b"):
+            config = write_config(
+                tmp_path / f"{name}.toml",
+                mqtt_url=mqtt_url,
+                database_url=database_url,
+                data_dir=tmp_path / f"data-{name}",
+                mqtt={"client_id": client_id},
+                ha={"enabled": True, "takeover_s": TAKEOVER_S, "instance": name},
+            )
+            self.gateways[name] = Gateway(config, log_path=tmp_path / f"{name}.log")
+
+    def __getitem__(self, name: str) -> Gateway:
+        return self.gateways[name]
+
+    def close(self) -> None:
+        for gateway in self.gateways.values():
+            if gateway.proc is None:
+                continue
+            with_suppressed_cont(gateway)
+            if gateway.proc.poll() is None:
+                gateway.stop()
+
+
+def with_suppressed_cont(gateway: Gateway) -> None:
+    assert gateway.proc is not None
+    if gateway.proc.poll() is None:
+        os.kill(gateway.proc.pid, signal.SIGCONT)
+
+
+def health(gateway: Gateway) -> tuple[int, dict[str, Any]]:
+    try:
+        response = httpx.get(f"{gateway.base}/healthz", timeout=2)
+    except httpx.TransportError:
+        return 0, {}
+    return response.status_code, response.json()
+
+
+def wait_standby(gateway: Gateway, *, active: str) -> None:
+    def standing_by() -> bool:
+        code, body = health(gateway)
+        return code == 503 and body.get("role") == "standby" and body.get("active") == active
+
+    wait_for(standing_by, timeout=30, what=f"{gateway.config.stem} standing by for {active}")
+
+
+def alarms_published(building_of: dict[str, str], start: int, stop: int) -> list[Any]:
+    out = []
+    for i in range(start, stop):
+        device = f"s{i}"
+        out.append((topic(building_of[device], "smoke", device), {"type": "alarm", "id": f"m{i}"}))
+    return out
+
+
+def event_ids(url: str, buildings: list[str]) -> list[str]:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT msg_id FROM events WHERE building_id = ANY(:b)"), {"b": buildings}
+            )
+            return [row[0] for row in rows]
+    finally:
+        engine.dispose()
+
+
+def metric(gateway: Gateway, name: str) -> float:
+    return gateway.metrics().get(name, 0.0)
+
+
+def smoke_alarm_devices(gateway: Gateway, buildings: list[str]) -> list[str]:
+    devices: list[str] = []
+    for building in buildings:
+        page = gateway.get(
+            "/api/v1/alarms", status="all", kind="smoke", building=building, limit=500
+        )
+        assert page["total"] == len(page["items"])
+        devices += [alarm["device_id"] for alarm in page["items"]]
+    return devices
+
+
+def table(rows: dict[str, object]) -> str:
+    return "\n".join(f"  {key:<22}{value}" for key, value in rows.items())
+
+
+@pytest.mark.services
+def test_sigkill_of_the_active_mid_burst_the_standby_serves_every_alarm_once(
+    mosquitto: Mosquitto, pg: Postgres, tmp_path: Path
+) -> None:
+    url = pg.create_database("ha_kill")
+    pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=url)
+    buildings = [f"b-{uuid.uuid4().hex[:8]}" for _ in range(BUILDINGS)]
+    building_of = {f"s{i}": buildings[i % BUILDINGS] for i in range(500)}
+    messages = alarms_published(building_of, 0, 500)
+    try:
+        pair["a"].start()
+        pair["b"].start(wait_ready=False)
+        wait_standby(pair["b"], active="a")
+
+        def publish_paced() -> None:
+            with Publisher(mosquitto.url) as pub:
+                for start in range(0, len(messages), 10):
+                    pub.publish_many(messages[start : start + 10])
+                    time.sleep(0.05)
+
+        publisher = threading.Thread(target=publish_paced)
+        publisher.start()
+        wait_for(lambda: len(event_ids(url, buildings)) >= 100, timeout=20, what="100 alarms")
+        killed = time.monotonic()
+        pair["a"].kill()
+        wait_for(lambda: health(pair["b"])[0] == 200, timeout=30, what="b to take over")
+        takeover = time.monotonic() - killed
+        publisher.join(timeout=60)
+        wait_for(lambda: len(event_ids(url, buildings)) >= 500, timeout=30, what="500 alarms")
+        barrier(pair["b"], mosquitto.url)
+        ids = event_ids(url, buildings)
+        devices = smoke_alarm_devices(pair["b"], buildings)
+        print(
+            "\nfailover by SIGKILL\n"
+            + table(
+                {
+                    "published": len(messages),
+                    "accepted": len(set(ids)),
+                    "smoke alarms": len(devices),
+                    "lost": len({f"m{i}" for i in range(500)} - set(ids)),
+                    "doubled": sum(n - 1 for n in Counter(ids).values()),
+                    "takeover_s": f"{takeover:.2f} (budget {TAKEOVER_S})",
+                }
+            )
+        )
+        assert sorted(ids) == sorted(f"m{i}" for i in range(500))
+        assert sorted(devices) == sorted(building_of)  # one smoke alarm per detector
+        assert takeover <= TAKEOVER_S
+        assert health(pair["b"])[1]["role"] == "active"
+        assert metric(pair["b"], "siteguard_ha_active") == 1
+    finally:
+        pair.close()
+
+
+@pytest.mark.services
+def test_a_paused_active_is_fenced_and_rejoins_as_standby(
+    mosquitto: Mosquitto, pg: Postgres, tmp_path: Path
+) -> None:
+    url = pg.create_database("ha_pause")
+    pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=url)
+    buildings = [f"b-{uuid.uuid4().hex[:8]}" for _ in range(BUILDINGS)]
+    building_of = {f"s{i}": buildings[i % BUILDINGS] for i in range(300)}
+    a, b = pair["a"], pair["b"]
+    try:
+        a.start()
+        b.start(wait_ready=False)
+        wait_standby(b, active="a")
+        with Publisher(mosquitto.url) as pub:
+            pub.publish_many(alarms_published(building_of, 0, 100))
+        wait_for(lambda: len(event_ids(url, buildings)) == 100, timeout=20, what="first 100")
+        barrier(a, mosquitto.url)
+        commits_before = metric(a, "siteguard_store_commit_seconds_count")
+        assert a.proc is not None
+        os.kill(a.proc.pid, signal.SIGSTOP)
+        paused = time.monotonic()
+        # Delivered to the paused instance's socket (up to the broker's in-flight window),
+        # the rest queued in the session; the successor gets all of them.
+        with Publisher(mosquitto.url) as pub:
+            pub.publish_many(alarms_published(building_of, 100, 300))
+        wait_for(lambda: health(b)[0] == 200, timeout=30, what="b to take over")
+        takeover = time.monotonic() - paused
+        wait_for(lambda: len(event_ids(url, buildings)) >= 300, timeout=30, what="300 alarms")
+        os.kill(a.proc.pid, signal.SIGCONT)
+        wait_standby(a, active="b")
+        barrier(b, mosquitto.url)
+        ids = event_ids(url, buildings)
+        fenced = {
+            action: metric(a, f'siteguard_ha_fenced_total{{action="{action}"}}')
+            for action in ("commit", "ack", "connect")
+        }
+        commits_after = metric(a, "siteguard_store_commit_seconds_count")
+        print(
+            "\nfencing: SIGSTOP past the lease, SIGCONT after the takeover\n"
+            + table(
+                {
+                    "published": 300,
+                    "accepted": len(set(ids)),
+                    "lost": len({f"m{i}" for i in range(300)} - set(ids)),
+                    "doubled": sum(n - 1 for n in Counter(ids).values()),
+                    "takeover_s": f"{takeover:.2f}",
+                    "old active commits": f"{commits_after - commits_before:.0f} after the pause",
+                    "old active refused": fenced,
+                }
+            )
+        )
+        assert sorted(ids) == sorted(f"m{i}" for i in range(300))
+        assert commits_after == commits_before, "the paused instance committed after its lease"
+        assert metric(a, "siteguard_ha_active") == 0
+        assert metric(a, 'siteguard_ha_leadership_changes_total{change="lost"}') == 1
+        assert sorted(smoke_alarm_devices(b, buildings)) == sorted(building_of)
+        assert "lease lost: standing down" in a.log_path.read_text()
+    finally:
+        pair.close()
