@@ -12,6 +12,10 @@ the others, loss (points found in VictoriaMetrics vs. sent: must be 0) and peak 
     .venv/bin/python bench/ingest.py --messages 200000
     .venv/bin/python bench/ingest.py --messages 20000 --consumers paho,nodered
     .venv/bin/python bench/ingest.py --consumers gateway --profile /tmp/gateway.pyspy
+    .venv/bin/python bench/ingest.py --consumers paho,gateway --databases postgres,postgres-ha
+
+``--databases`` runs the gateway once per store, in the same run: SQLite (the default),
+PostgreSQL, and PostgreSQL with ``ha.enabled`` (the lease's fence check on every commit).
 
 Node-RED and node-red-contrib-influxdb are installed with npm on first use (nodered.py).
 """
@@ -45,6 +49,7 @@ from nodered import run_nodered
 from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.support.gateway import Gateway, write_config
+from tests.support.servers import Postgres
 
 
 def bare_paho(url: str, n: int) -> float:
@@ -102,6 +107,7 @@ def run_gateway(
     profile: Path | None = None,
     registered: bool = False,
     warm: bool = False,
+    database: str = "sqlite",
 ) -> dict[str, float]:
     """Seconds from the gateway's first processed message until every message's point is
     written to VictoriaMetrics (as Node-RED is timed: to the write), and its peak RSS.
@@ -109,18 +115,22 @@ def run_gateway(
     rather than registered from their first message. ``warm``: every device has reported
     once before (a running street), and the gateway restarted since."""
     n = len(messages)
+    workdir = workdir / database
+    workdir.mkdir()
+    database_url, postgres, extra = open_store(workdir, database)
     config = write_config(
         workdir / "gateway.toml",
         mqtt_url=broker.url,
-        database_url=f"sqlite:///{workdir / 'bench.db'}",
+        database_url=database_url,
         data_dir=workdir / "data",
-        mqtt={"client_id": "bench-gateway"},
+        mqtt={"client_id": f"bench-gateway-{database}"},
         influx={"url": victoria.url, "api": "v2", "org": "bench", "bucket": "bench"},
         # Production defaults, not the quick settings of the tests; no per-building status
         # points, so that every point written is a message's.
         series={"flush_interval_s": 0.2, "status_every_s": 86400},
         devices={"status_flush_s": 5.0, "readings_min_interval_s": 60, "auto_register_max": 10**7},
         log={"level": "WARNING"},
+        **extra,
     )
     gateway = Gateway(config, log_path=workdir / "gateway.log")
     gateway.start()  # creates the persistent sessions and the database
@@ -163,7 +173,31 @@ def run_gateway(
             break
         time.sleep(0.2)
     gateway.stop()
+    if postgres is not None:
+        postgres.cleanup()
     return {"seconds": elapsed, "rss_mb": rss, "points": points, "publish_s": publish_s}
+
+
+def open_store(
+    workdir: Path, database: str
+) -> tuple[str, Postgres | None, dict[str, dict[str, object]]]:
+    """The database URL, the private PostgreSQL behind it if any, and config sections."""
+    if database == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}", None, {}
+    postgres = Postgres(workdir / "pg")
+    postgres.start()
+    url = postgres.create_database("bench")
+    extra = {"ha": {"enabled": True, "instance": "bench"}} if database == "postgres-ha" else {}
+    return url, postgres, extra
+
+
+def forget_points(victoria: VictoriaMetrics) -> None:
+    """Between two gateway runs, so that each counts only its own points."""
+    httpx.post(
+        f"{victoria.url}/api/v1/admin/tsdb/delete_series",
+        params={"match[]": '{__name__=~".+"}'},
+        timeout=30,
+    ).raise_for_status()
 
 
 def register(database: Path, messages: list[tuple[str, bytes]]) -> None:
@@ -201,6 +235,15 @@ def warm_up(gateway: Gateway, broker: Mosquitto, messages: list[tuple[str, bytes
 
 
 CONSUMERS = ("paho", "nodered", "gateway")
+DATABASES = ("sqlite", "postgres", "postgres-ha")
+
+
+def database_list(value: str) -> list[str]:
+    chosen = [c.strip() for c in value.split(",") if c.strip()]
+    unknown = sorted(set(chosen) - set(DATABASES))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose from {','.join(DATABASES)}")
+    return chosen
 
 
 def consumer_list(value: str) -> list[str]:
@@ -239,7 +282,15 @@ def main() -> None:
         action="store_true",
         help="register the devices before the run (default: from their first message)",
     )
+    parser.add_argument(
+        "--databases",
+        type=database_list,
+        default=["sqlite"],
+        help=f"comma-separated, the gateway runs once per each: {','.join(DATABASES)}",
+    )
     args = parser.parse_args()
+    if args.registered and args.databases != ["sqlite"]:
+        parser.error("--registered writes the registry with sqlite3: only with --databases sqlite")
     workdir = Path(tempfile.mkdtemp(prefix="sg-bench-"))
     broker = Mosquitto(workdir / "mosquitto")
     victoria = VictoriaMetrics(workdir / "victoria")
@@ -248,6 +299,7 @@ def main() -> None:
     paho_s: float | None = None
     nr: dict[str, float] | None = None
     gw: dict[str, float] | None = None
+    others: dict[str, dict[str, float]] = {}
     try:
         messages = message_mix(args.messages, devices=args.devices)
         n = len(messages)
@@ -258,22 +310,37 @@ def main() -> None:
         if "nodered" in args.consumers:
             nr = run_nodered(workdir, broker, victoria, messages)
         if "gateway" in args.consumers:
-            gw = run_gateway(
-                workdir,
-                broker,
-                victoria,
-                messages,
-                profile=args.profile,
-                registered=args.registered,
-                warm=args.warm,
-            )
+            for database in args.databases:
+                result = run_gateway(
+                    workdir,
+                    broker,
+                    victoria,
+                    messages,
+                    profile=args.profile,
+                    registered=args.registered,
+                    warm=args.warm,
+                    database=database,
+                )
+                forget_points(victoria)
+                gw = gw or result
+                others[database] = result
     finally:
         broker.stop()
         victoria.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    print(
-        f"messages: {n} from {args.devices} devices (70% gas readings, 20% heartbeats, 10% events)"
-    )
+    report(n, args.devices, paho_s=paho_s, nr=nr, gw=gw, others=others)
+
+
+def report(
+    n: int,
+    devices: int,
+    *,
+    paho_s: float | None,
+    nr: dict[str, float] | None,
+    gw: dict[str, float] | None,
+    others: dict[str, dict[str, float]],
+) -> None:
+    print(f"messages: {n} from {devices} devices (70% gas readings, 20% heartbeats, 10% events)")
     paho_rate = nr_rate = gw_rate = None
     if paho_s is not None:
         paho_rate = n / paho_s
@@ -288,6 +355,15 @@ def main() -> None:
         print(f"ratio gateway / bare paho:         {gw_rate / paho_rate:10.2f}")
     if gw_rate is not None and nr_rate is not None:
         print(f"ratio gateway / Node-RED:          {gw_rate / nr_rate:10.2f}")
+    if len(others) > 1:
+        first = next(iter(others.values()))
+        for database, result in others.items():
+            rate = n / result["seconds"]
+            print(
+                f"  gateway on {database:<12}          {rate:10,.0f} msg/s  "
+                f"({n / first['seconds'] / rate:.2f}x slower than the first; "
+                f"loss {n - int(result['points'])}, RSS {result['rss_mb']:.0f} MB)"
+            )
     if gw is not None:
         print(f"points in VictoriaMetrics:         {gw['points']:10,d}  (loss: {n - gw['points']})")
         print(f"gateway peak RSS:                  {gw['rss_mb']:10.0f} MB")

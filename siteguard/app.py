@@ -35,7 +35,7 @@ from gateway.periodic import periodic
 from gateway.spool import Spool
 from gateway.status import building_points, flush_dirty
 from gateway.store.db import create_engine
-from gateway.store.lease import Lease
+from gateway.store.lease import Lease, session_name
 from gateway.store.migrate import wait_for_database
 from gateway.store.retention import prune, write_token_usage
 from gateway.store.writer import StoreWriter
@@ -92,6 +92,7 @@ class Service:
         engine = create_engine(
             s.database.url,
             idle_in_transaction_ms=int(s.ha.lease_s * 500) if self.fence is not None else None,
+            application_name=session_name(self.fence.instance) if self.fence is not None else None,
         )
         await wait_for_database(engine, stop, retry_max_s=s.database.retry_max_s)
         if stop.is_set():
@@ -246,7 +247,7 @@ class Service:
         await _finish(tasks["api"])
         await _finish(tasks["store"], cancel=True)
         await parts.sink.close()
-        parts.store.close()
+        parts.store.close(wait=False)
         parts.engine.dispose()
         log.info("stood down")
 

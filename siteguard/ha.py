@@ -20,7 +20,10 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from api.standby import create_standby_app
 from core.clock import Clock, SystemClock
@@ -33,6 +36,8 @@ from siteguard.app import Service
 from siteguard.assembly import Server, api_server
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+_CALL_S = 5.0  # one lease call: connect (2 s) and a statement (2 s), with room
 
 
 def instance_name(settings: Settings) -> str:
@@ -49,7 +54,7 @@ class HaRunner:
         self.instance = instance_name(settings)
         self.api_port: int | None = None
         self.service: Service | None = None
-        self._engine = lease_engine(settings.database.url)
+        self._engine = lease_engine(settings.database.url, instance=self.instance)
         self.lease = Lease(engine=self._engine, instance=self.instance, lease_s=settings.ha.lease_s)
         self._active: str | None = None  # the holder last seen while standing by
 
@@ -104,15 +109,15 @@ class HaRunner:
         warned = False
         while not stop.is_set():
             try:
-                taken = await asyncio.to_thread(self.lease.try_acquire)
+                taken = await _blocking(self.lease.try_acquire, within_s=_CALL_S)
                 if taken is not None:
                     return taken
-                holder = await asyncio.to_thread(self.lease.holder)
+                holder = await _blocking(self.lease.holder, within_s=_CALL_S)
                 self._active = holder.instance if holder is not None else None
                 warned = False
-            except UNAVAILABLE as exc:
+            except (TimeoutError, *UNAVAILABLE) as exc:
                 if not warned:
-                    log.warning("HA: database unavailable, cannot poll the lease: %s", exc.orig)
+                    log.warning("HA: cannot poll the lease: %s", getattr(exc, "orig", exc))
                 warned = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll_s)
@@ -127,10 +132,12 @@ class HaRunner:
         self.metrics.ha_epoch.set(lease.epoch)
         self.metrics.ha_changes.labels("acquired").inc()
         log.warning(
-            "HA: instance %s is now ACTIVE (epoch %d; previous holder %s)",
+            "HA: instance %s is now ACTIVE (epoch %d; previous holder %s, %d of its database"
+            " sessions ended)",
             self.instance,
             lease.epoch,
             previous.instance or "none",
+            previous.sessions_ended,
         )
         lost = asyncio.Event()
         service_stop = asyncio.Event()
@@ -149,8 +156,8 @@ class HaRunner:
             self.service = None
             self.metrics.ha_active.set(0)
         if lease.holds() and stop.is_set():
-            with contextlib.suppress(*UNAVAILABLE):
-                await asyncio.to_thread(lease.release)
+            with contextlib.suppress(TimeoutError, *UNAVAILABLE):
+                await _blocking(lease.release, within_s=_CALL_S)
             log.info("HA: instance %s released the lease", self.instance)
             return
         lease.drop()
@@ -168,11 +175,13 @@ class HaRunner:
                 break
             started = time.monotonic()
             try:
-                renewed = await asyncio.wait_for(
-                    asyncio.to_thread(lease.renew), timeout=max(0.1, lease.remaining_s())
-                )
+                renewed = await _blocking(lease.renew, within_s=max(0.1, lease.remaining_s()))
             except (TimeoutError, *UNAVAILABLE) as exc:
-                log.warning("HA: lease renewal failed (%s); %.1fs left", exc, lease.remaining_s())
+                log.warning(
+                    "HA: lease renewal failed (%s); %.1fs left",
+                    getattr(exc, "orig", None) or type(exc).__name__,
+                    lease.remaining_s(),
+                )
                 continue
             self.metrics.ha_renew.observe(time.monotonic() - started)
             if not renewed:
@@ -180,6 +189,46 @@ class HaRunner:
                 break
         lease.drop()
         lost.set()
+
+
+def exit_past_stuck_threads(code: int) -> int:
+    """After the runner returned: a store thread of a fenced stand-down may still wait on a
+    database this machine can no longer reach, and the interpreter would join it at exit
+    for as long as that lasts. Everything durable is done by now; leave without it."""
+    stuck = [
+        t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
+    if not stuck:
+        return code
+    log.warning("exiting past %d thread(s) still waiting on the database", len(stuck))
+    logging.shutdown()
+    os._exit(code)
+
+
+async def _blocking(fn: Callable[[], T], *, within_s: float) -> T:
+    """Run a lease call on a daemon thread of its own. Against a database gone silent (a
+    middlebox that acknowledges and drops) a call may never return; neither the event loop
+    nor the process's exit may wait for it."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def run() -> None:
+        try:
+            result = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            error = exc
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                loop.call_soon_threadsafe(settle, lambda: future.set_exception(error))
+        else:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, lambda: future.set_result(result))
+
+    threading.Thread(target=run, name="lease", daemon=True).start()
+    return await asyncio.wait_for(future, within_s)
 
 
 async def _first_of(*events: asyncio.Event, then: asyncio.Event) -> None:

@@ -22,10 +22,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str, *, idle_in_transaction_ms: int | None = None) -> Engine:
+def create_engine(
+    url: str, *, idle_in_transaction_ms: int | None = None, application_name: str | None = None
+) -> Engine:
     """``idle_in_transaction_ms`` (PostgreSQL): the server ends a session that sits in an
     open transaction this long, so that a paused instance (``ha.enabled``) cannot hold row
-    locks its successor needs."""
+    locks its successor needs. ``application_name``: how its sessions are found (and ended)
+    by a successor (``gateway/store/lease.py``)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         database = sa.make_url(url).database
@@ -39,14 +42,27 @@ def create_engine(url: str, *, idle_in_transaction_ms: int | None = None) -> Eng
         pool_pre_ping=True,
         pool_size=8,
         max_overflow=8,
-        connect_args=_pg_connect_args(idle_in_transaction_ms),
+        connect_args=_pg_connect_args(idle_in_transaction_ms, application_name),
     )
 
 
-def _pg_connect_args(idle_in_transaction_ms: int | None) -> dict[str, Any]:
+def _pg_connect_args(
+    idle_in_transaction_ms: int | None, application_name: str | None
+) -> dict[str, Any]:
     args: dict[str, Any] = {"connect_timeout": 5}
+    if application_name is not None:
+        args["application_name"] = application_name
     if idle_in_transaction_ms is not None:
         args["options"] = f"-c idle_in_transaction_session_timeout={idle_in_transaction_ms}"
+        # A machine gone silent (no reset) fails a statement in seconds, not the kernel's
+        # quarter of an hour of retransmissions.
+        args |= {
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 10_000,
+        }
     return args
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 
 import sqlalchemy as sa
@@ -37,6 +37,14 @@ _MARGIN: Final = 0.9  # of the lease: clocks run at slightly different rates
 _HOLDER: Final = sa.text("""
     SELECT holder, epoch, expires_s - extract(epoch from clock_timestamp())
     FROM ha_lease WHERE name = :name
+""")
+# A successor ends every session of the instance it took over from: a transaction that
+# machine left open (its network cut mid-statement, where no idle timeout applies) would
+# otherwise hold row locks the successor's commits wait on.
+_END_SESSIONS: Final = sa.text("""
+    SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+    WHERE datname = current_database() AND application_name = :app
+      AND pid <> pg_backend_pid()
 """)
 _TAKE: Final = sa.text("""
     INSERT INTO ha_lease (name, holder, epoch, expires_s, acquired_s)
@@ -72,6 +80,7 @@ class Holder:
     instance: str
     epoch: int
     expires_in_s: float
+    sessions_ended: int = 0  # of the previous holder's, at a takeover
 
 
 class Lease:
@@ -145,7 +154,12 @@ class Lease:
         self._deadline = started + self._lease_s * _MARGIN
         if before is None:
             return Holder(instance="", epoch=0, expires_in_s=0.0)
-        return Holder(instance=before[0], epoch=int(before[1]), expires_in_s=float(before[2]))
+        previous = Holder(instance=before[0], epoch=int(before[1]), expires_in_s=float(before[2]))
+        if previous.instance != self.instance:
+            with self._engine.begin() as conn:
+                ended = conn.execute(_END_SESSIONS, {"app": session_name(previous.instance)})
+                previous = replace(previous, sessions_ended=int(ended.scalar_one()))
+        return previous
 
     def renew(self) -> bool:
         """Extend the lease; False once it is no longer ours (taken over, or run out)."""
@@ -194,7 +208,12 @@ class Lease:
         return Holder(instance=row[0], epoch=int(row[1]), expires_in_s=float(row[2]))
 
 
-def lease_engine(url: str) -> Engine:
+def session_name(instance: str) -> str:
+    """The ``application_name`` of an instance's database sessions."""
+    return f"siteguard:{instance}"[:63]
+
+
+def lease_engine(url: str, *, instance: str) -> Engine:
     """The lease's own connection: short timeouts everywhere, so that a renewal against an
     unreachable or locked-up database fails in time for the deadline to decide."""
     return sa.create_engine(
@@ -210,5 +229,6 @@ def lease_engine(url: str) -> Engine:
             "keepalives_count": 2,
             "tcp_user_timeout": 2000,
             "options": "-c statement_timeout=2000 -c lock_timeout=1000",
+            "application_name": session_name(instance),
         },
     )

@@ -173,8 +173,10 @@ class StoreWriter:
             if wait:
                 await asyncio.sleep(wait)
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
+    def close(self, *, wait: bool = True) -> None:
+        """``wait=False``: for a fenced stand-down, where a transaction may hang on a database
+        this machine can no longer reach (it can no longer commit either way)."""
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
 
     async def _apply_timed(self, ws: WriteSet) -> None:
         """Apply and commit ``ws`` on the store thread, timing the transaction itself."""

@@ -54,9 +54,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = load_config(args.config)
     setup_logging(settings.log.level)
     if settings.ha.enabled:
-        from siteguard.ha import HaRunner
+        from siteguard.ha import HaRunner, exit_past_stuck_threads
 
-        return run_until_signalled(HaRunner(settings=settings).run)
+        return exit_past_stuck_threads(run_until_signalled(HaRunner(settings=settings).run))
     service = Service(settings=settings)
     return run_until_signalled(service.run)
 

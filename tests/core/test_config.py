@@ -211,5 +211,5 @@ def test_ha_needs_postgresql_and_derives_its_timings_from_the_takeover_budget(
     assert s.run_problems() == []
     # Expiry, a poll and the new active's start-up all fit in the budget.
     assert (s.ha.lease_s, s.ha.renew_s, s.ha.poll_s) == (5.0, 1.25, 1.0)
-    with pytest.raises(ConfigError, match="ha.takeover_s"):
+    with pytest.raises(ConfigError, match=r"ha\.takeover_s"):
         load_settings(write(tmp_path, "[ha]\ntakeover_s = 0.5\n"))

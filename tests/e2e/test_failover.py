@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from tests.support.barrier import barrier
 from tests.support.gateway import Gateway, write_config
 from tests.support.mqtt import Publisher, topic
+from tests.support.proxy import CuttableProxy
 from tests.support.servers import Mosquitto, Postgres, wait_for
 
 TAKEOVER_S = 10.0
@@ -42,16 +43,24 @@ def pg(tmp_path: Path) -> Iterator[Postgres]:
 
 class Pair:
     """Two instances sharing one database, one broker session name and one config (but for
-    the API port and the data directory, which are each machine's own)."""
+    the API port and the data directory, which are each machine's own). ``a_database_url``:
+    how a reaches the database, when it differs (through a proxy the test can cut)."""
 
-    def __init__(self, tmp_path: Path, *, mqtt_url: str, database_url: str) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        mqtt_url: str,
+        database_url: str,
+        a_database_url: str | None = None,
+    ) -> None:
         client_id = f"sg-ha-{uuid.uuid4().hex[:8]}"
         self.gateways: dict[str, Gateway] = {}
         for name in ("a", "b"):
             config = write_config(
                 tmp_path / f"{name}.toml",
                 mqtt_url=mqtt_url,
-                database_url=database_url,
+                database_url=(a_database_url or database_url) if name == "a" else database_url,
                 data_dir=tmp_path / f"data-{name}",
                 mqtt={"client_id": client_id},
                 ha={"enabled": True, "takeover_s": TAKEOVER_S, "instance": name},
@@ -333,3 +342,43 @@ def test_a_database_outage_longer_than_the_lease_holds_ingest_and_loses_nothing(
         assert sorted(smoke_alarm_devices(active, buildings)) == sorted(building_of)
     finally:
         pair.close()
+
+
+@pytest.mark.services
+def test_the_actives_database_connection_cut_the_standby_takes_over(
+    mosquitto: Mosquitto, pg: Postgres, tmp_path: Path
+) -> None:
+    """a's network to PostgreSQL goes silent (no reset, no answer): its renewals hang, its
+    deadline passes, it stands down; b takes over within the budget."""
+    url = pg.create_database("ha_cut")
+    proxy = CuttableProxy(upstream_port=pg.port)
+    pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=url, a_database_url=proxy.url(url))
+    buildings = [f"b-{uuid.uuid4().hex[:8]}" for _ in range(BUILDINGS)]
+    building_of = {f"s{i}": buildings[i % BUILDINGS] for i in range(400)}
+    a, b = pair["a"], pair["b"]
+    try:
+        a.start()
+        b.start(wait_ready=False)
+        wait_standby(b, active="a")
+        publisher = publish_paced_in_background(
+            mosquitto.url, alarms_published(building_of, 0, 400)
+        )
+        wait_for(lambda: len(event_ids(url, buildings)) >= 100, timeout=20, what="100 alarms")
+        proxy.cut()
+        cut = time.monotonic()
+        wait_for(lambda: health(b)[0] == 200, timeout=30, what="b to take over")
+        takeover = time.monotonic() - cut
+        wait_for(lambda: health(a)[1].get("role") == "standby", timeout=30, what="a standing by")
+        publisher.join(timeout=60)
+        wait_for(lambda: len(event_ids(url, buildings)) >= 400, timeout=30, what="400 alarms")
+        barrier(b, mosquitto.url)
+        proxy.heal()
+        wait_standby(a, active="b")
+        ids = event_ids(url, buildings)
+        print(f"\ndatabase connection cut: b active {takeover:.2f}s after the cut")
+        assert sorted(ids) == sorted(f"m{i}" for i in range(400))
+        assert sorted(smoke_alarm_devices(b, buildings)) == sorted(building_of)
+        assert takeover <= TAKEOVER_S
+    finally:
+        pair.close()
+        proxy.close()

@@ -36,7 +36,7 @@ def engine(postgres_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def leases(postgres_url: str, engine: Engine) -> Iterator[tuple[Lease, Lease, Monotonic]]:
     clock = Monotonic()
-    own = lease_engine(postgres_url)
+    own = lease_engine(postgres_url, instance="test")
     a = Lease(engine=own, instance="a", lease_s=5.0, monotonic=clock)
     b = Lease(engine=own, instance="b", lease_s=5.0, monotonic=clock)
     yield a, b, clock
