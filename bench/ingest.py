@@ -361,7 +361,7 @@ def report(
             rate = n / result["seconds"]
             print(
                 f"  gateway on {database:<12}          {rate:10,.0f} msg/s  "
-                f"({n / first['seconds'] / rate:.2f}x slower than the first; "
+                f"({rate / (n / first['seconds']):.2f}x the first; "
                 f"loss {n - int(result['points'])}, RSS {result['rss_mb']:.0f} MB)"
             )
     if gw is not None:
