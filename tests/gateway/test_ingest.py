@@ -344,6 +344,35 @@ def test_a_chunk_durable_after_its_connection_was_lost_is_not_acknowledged_on_it
     assert new.connection is not None and new.connection.writes == [pubacks(9)]
 
 
+def test_without_the_lease_nothing_is_acknowledged_and_no_connection_is_made() -> None:
+    """ha.enabled: a chunk made durable after the lease ran out (a pause, say) is not
+    acknowledged, and a lost connection is not made again: the successor owns the session."""
+    broker, intake, metrics = Broker(), Intake(), Metrics()
+    lease = [True]
+    ingest = MqttIngest(config=config(reconnect_min_s=0.001, reconnect_max_s=0.002),
+                        submit=intake.submit, clock=FakeClock(), metrics=metrics,
+                        sessions=ONE, client_factory=broker,
+                        may_act=lambda: lease[0])  # fmt: skip
+
+    async def scenario() -> FakeClient:
+        async with running(ingest):
+            await until(lambda: ingest.subscribed)
+            client = broker.latest("gw")
+            client.handler.deliver_qos1(3, "t/a", b"{}")
+            chunk = intake.close_chunk()
+            lease[0] = False
+            chunk.set_result(None)
+            fenced = 'siteguard_ha_fenced_total{action="ack"}'
+            await until(lambda: metrics.render().decode().count(f"{fenced} 1.0") == 1)
+            client.lose()
+            await until(lambda: 'action="connect"} 1.0' in metrics.render().decode())
+            return client
+
+    client = asyncio.run(scenario())
+    assert client.connection is not None and client.connection.writes == []
+    assert len(broker.clients) == 1  # never connected again
+
+
 def test_without_the_socket_writer_each_packet_is_acknowledged_by_gmqtt() -> None:
     broker, intake = Broker(socket=False), Intake()
     ingest = MqttIngest(config=config(), submit=intake.submit, clock=FakeClock(),
