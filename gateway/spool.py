@@ -8,23 +8,31 @@ replay records in order once the server is back.
 Layout: numbered segment files of framed records (length, CRC32, bytes) and a ``cursor``
 file naming the next record to replay. A record torn by a crash at the tail of the last
 segment was never acknowledged, so it is cut off when the spool is opened.
+
+A full disk is the budget reached early: a record the file system refuses is cut off again
+and ``append`` raises SpoolFull, so the caller holds (its messages stay in the broker)
+instead of failing. A cursor that cannot be saved is not fatal either: records replayed
+since the last saved cursor are replayed again after a crash, which every user of the
+spool tolerates (write-sets and points are idempotent).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import threading
 import zlib
+from io import RawIOBase
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import Final
 
 _HEADER: Final = struct.Struct("<II")  # length, crc32
 _SUFFIX: Final = ".seg"
 
 
 class SpoolFull(Exception):
-    """Appending would exceed the spool's disk budget."""
+    """Appending would exceed the spool's disk budget, or the disk itself is full."""
 
 
 class Spool:
@@ -78,12 +86,13 @@ class Spool:
                     f"spool {self._dir} would exceed {self._max_bytes} bytes "
                     f"({self._bytes} in {self._records} records)"
                 )
-            if self._writer.tell() >= self._segment_bytes:
-                self._rotate()
-            self._writer.write(framed)
-            self._writer.flush()
-            if self._fsync:
-                os.fsync(self._writer.fileno())
+            try:
+                if self._writer.tell() >= self._segment_bytes:
+                    self._rotate()
+                end = self._writer.tell()
+                self._write_durably(framed, end)
+            except OSError as exc:
+                raise SpoolFull(f"spool {self._dir}: cannot write ({exc.strerror})") from exc
             self._records += 1
             self._bytes += len(framed)
 
@@ -115,7 +124,8 @@ class Spool:
             self._read_offset += _HEADER.size + length
             self._records -= 1
             self._bytes -= _HEADER.size + length
-            self._save_cursor()
+            with contextlib.suppress(OSError):  # a full disk: replayed again after a crash
+                self._save_cursor()
             exhausted = self._records == 0 or self._read_offset >= path.stat().st_size
             if exhausted and self._read_segment != self._segments[-1]:
                 self._advance_segment()
@@ -142,6 +152,22 @@ class Spool:
         except (FileNotFoundError, ValueError):
             first = self._segments[0] if self._segments else 1
             return first, 0
+
+    def _write_durably(self, framed: bytes, end: int) -> None:
+        """Append ``framed`` and fsync; on failure cut the file back to ``end``, so that no
+        torn record sits in the middle of the segment for a later append to follow."""
+        try:
+            view = memoryview(framed)
+            while view:
+                written = self._writer.write(view)
+                view = view[written or 0 :]
+            if self._fsync:
+                os.fsync(self._writer.fileno())
+        except OSError:
+            with contextlib.suppress(OSError):
+                self._writer.truncate(end)
+                self._writer.seek(end)
+            raise
 
     def _save_cursor(self) -> None:
         tmp = self._dir / "cursor.tmp"
@@ -174,15 +200,22 @@ class Spool:
                 with path.open("r+b") as handle:
                     handle.truncate(good_end)
 
-    def _open_tail(self) -> BinaryIO:
+    def _open_tail(self) -> RawIOBase:
         if not self._segments:
             self._segments.append(self._read_segment)
-        return self._path(self._segments[-1]).open("ab")
+        return self._open(self._segments[-1])
+
+    def _open(self, segment: int) -> RawIOBase:
+        # Unbuffered: a write the disk refuses must not linger in a buffer to be written
+        # (torn) by the next flush.
+        handle = self._path(segment).open("ab", buffering=0)
+        assert isinstance(handle, RawIOBase)
+        return handle
 
     def _rotate(self) -> None:
         self._writer.close()
         self._segments.append(self._segments[-1] + 1)
-        self._writer = self._path(self._segments[-1]).open("ab")
+        self._writer = self._open(self._segments[-1])
 
     def _advance_segment(self) -> None:
         """Delete the fully replayed head segment and point the cursor at the next one."""

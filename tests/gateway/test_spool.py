@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import contextlib
+import resource
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +104,32 @@ def test_segments_rotate_and_are_deleted_when_replayed(tmp_path: Path, opened: l
     assert len(list(tmp_path.glob("*.seg"))) <= 2
     again.append(b"new")
     assert drain(again) == [b"new"]
+
+
+@contextlib.contextmanager
+def disk_full_past(limit: int) -> Iterator[None]:
+    """The file system refuses writes past ``limit`` bytes of a file (RLIMIT_FSIZE: the
+    kernel answers EFBIG, as it answers ENOSPC on a full disk)."""
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old_limit[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+
+
+def test_a_full_disk_is_a_full_spool_and_leaves_no_torn_record(
+    tmp_path: Path, opened: list[Spool]
+) -> None:
+    spool = make(opened, tmp_path / "s", max_bytes=10**6)
+    with disk_full_past(1000):
+        spool.append(b"a" * 600)
+        with pytest.raises(SpoolFull, match="cannot write"):
+            spool.append(b"b" * 600)  # half of it would fit: cut off again
+    assert (spool.records, spool.size_bytes) == (1, 608)
+    spool.append(b"c" * 600)  # room again: appended after the first, not after a torn half
+    spool.close()
+    reopened = make(opened, tmp_path / "s", max_bytes=10**6)
+    assert drain(reopened) == [b"a" * 600, b"c" * 600]
