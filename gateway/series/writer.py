@@ -145,6 +145,10 @@ class SeriesWriter:
                 # until the replayer has made room.
                 log.error("series spool full, holding ingest: %s", exc)
                 self._metrics.series_spool_full.set(1)
+                if self._spool.empty():
+                    # Nothing to replay, so the replayer will not end the spooling: the
+                    # batch is larger than the whole budget. Try the sink again next time.
+                    self._spooling = False
                 await asyncio.sleep(self._config.retry_min_s)
                 continue
             self._metrics.series_spool_full.set(0)

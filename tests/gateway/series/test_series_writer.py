@@ -19,12 +19,13 @@ def points(start: int, stop: int) -> list[Point]:
 def run(
     test: Callable[[SeriesWriter, FakeSink, Metrics], Awaitable[None]],
     tmp_path: Path,
+    spool_bytes: int = 10_000_000,
     **config: float,
 ) -> None:
     async def main() -> None:
         sink = FakeSink()
         metrics = Metrics()
-        with Spool(directory=tmp_path / "spool", max_bytes=10_000_000, fsync=False) as spool:
+        with Spool(directory=tmp_path / "spool", max_bytes=spool_bytes, fsync=False) as spool:
             writer = SeriesWriter(
                 sink=sink,
                 spool=spool,
@@ -112,6 +113,28 @@ def test_outage_spools_then_replays_in_order(tmp_path: Path) -> None:
         await until(lambda: len(sink.points) == 160)
 
     run(body, tmp_path)
+
+
+def test_a_batch_larger_than_the_whole_spool_holds_until_the_sink_is_back(
+    tmp_path: Path,
+) -> None:
+    """It can never be spooled, and with nothing spooled the replayer would never end the
+    spooling: the writer itself goes back to the sink, so the hold ends when the sink is up."""
+
+    async def body(writer: SeriesWriter, sink: FakeSink, metrics: Metrics) -> None:
+        writer.add(points(0, 10))
+        await until(lambda: len(sink.points) == 10)  # the replayer is idle by now
+        sink.down = True
+        held = asyncio.get_running_loop().create_future()
+        writer.add(points(10, 110), held)
+        await until(lambda: metrics.registry.get_sample_value("siteguard_series_spool_full") == 1)
+        assert not held.done()  # not durable anywhere: its messages stay in the broker
+        sink.down = False
+        await asyncio.wait_for(held, 1)
+        assert sink.points == points(0, 110)
+        assert metrics.registry.get_sample_value("siteguard_series_spool_full") == 0
+
+    run(body, tmp_path, spool_bytes=1024)
 
 
 def test_rejected_batch_is_set_aside_and_later_batches_flow(tmp_path: Path) -> None:
