@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The web console's linter and tests (package.json): eslint from package-lock.json, exactly.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint lint-js typecheck unit bench clean graph
+.PHONY: demo test lint lint-js typecheck unit faults bench clean graph
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest --ignore=tests/e2e $(ARGS)
+
+# Fault injection (tests/e2e/faults): broker, database and series outages, kill -9 rounds, a
+# full spool disk, a locked table. `make test` runs it with 10 kill rounds; this with 30.
+faults: $(STAMP)
+	SITEGUARD_FAULT_ROUNDS=30 $(BIN)/python -m pytest tests/e2e/faults $(ARGS)
 
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python transport.py

@@ -69,21 +69,25 @@ class Service:
         self.auth_failures = AuthFailures(per_minute=settings.auth.failures_per_minute)
         self.token_usage = TokenUsage()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Serve until ``stop`` is set (or a core task fails), then shut down gracefully."""
+    async def run(self, stop: asyncio.Event) -> int:
+        """Serve until ``stop`` is set (or a core task fails), then shut down gracefully.
+        Returns the exit status: 1 after a core task failed (a supervisor restarts us)."""
         asyncio.get_running_loop().set_exception_handler(quiet_noack)
         parts = await self._open(stop)
         if parts is None:
-            return
+            return 0
         await self._start(parts)
         stop_wait = asyncio.create_task(stop.wait())
         core = [parts.tasks[name] for name in ("pipeline", "series", "ingest", "api")]
         done, _ = await asyncio.wait([stop_wait, *core], return_when=asyncio.FIRST_COMPLETED)
+        status = 0
         for task in done:
             if task is not stop_wait and not task.cancelled() and task.exception() is not None:
                 log.error("task %s failed", task.get_name(), exc_info=task.exception())
+                status = 1
         stop_wait.cancel()
         await self._shutdown(parts)
+        return status
 
     async def _open(self, stop: asyncio.Event) -> Parts | None:
         """Database first (state is restored from it), then everything that depends on it."""

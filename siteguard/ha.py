@@ -58,7 +58,9 @@ class HaRunner:
         self.lease = Lease(engine=self._engine, instance=self.instance, lease_s=settings.ha.lease_s)
         self._active: str | None = None  # the holder last seen while standing by
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event) -> int:
+        """Stand by, lead, stand by again, until ``stop``. Returns the exit status: 1 once
+        the service failed while leading (not a lost lease), so a supervisor restarts us."""
         ha = self.settings.ha
         log.info(
             "HA: instance %s starts as standby (lease %.1fs, takeover within %.1fs)",
@@ -85,9 +87,11 @@ class HaRunner:
                     await _stop_server(standby)
                 if previous is None:
                     break
-                await self._lead(previous, stop)
+                if await self._lead(previous, stop):
+                    return 1
         finally:
             self._engine.dispose()
+        return 0
 
     # ---- standby -----------------------------------------------------------------------
 
@@ -125,7 +129,8 @@ class HaRunner:
 
     # ---- active ------------------------------------------------------------------------
 
-    async def _lead(self, previous: Holder, stop: asyncio.Event) -> None:
+    async def _lead(self, previous: Holder, stop: asyncio.Event) -> int:
+        """Serve while the lease holds; the service's exit status."""
         lease = self.lease
         self._active = self.instance
         self.metrics.ha_active.set(1)
@@ -147,7 +152,7 @@ class HaRunner:
         keeper = asyncio.create_task(self._keep(lost), name="lease")
         relay = asyncio.create_task(_first_of(stop, lost, then=service_stop), name="lease-relay")
         try:
-            await service.run(service_stop)
+            status = await service.run(service_stop)
         finally:
             relay.cancel()
             keeper.cancel()
@@ -159,11 +164,16 @@ class HaRunner:
             with contextlib.suppress(TimeoutError, *UNAVAILABLE):
                 await _blocking(lease.release, within_s=_CALL_S)
             log.info("HA: instance %s released the lease", self.instance)
-            return
+            return status
+        if lease.holds():  # the service failed while the lease still held: give it up now
+            with contextlib.suppress(TimeoutError, *UNAVAILABLE):
+                await _blocking(lease.release, within_s=_CALL_S)
+            return status
         lease.drop()
         self.metrics.ha_changes.labels("lost").inc()
         if not stop.is_set():
             log.error("HA: instance %s lost the lease; standing by", self.instance)
+        return 0
 
     async def _keep(self, lost: asyncio.Event) -> None:
         """Renew until a renewal is refused or the deadline passes without one."""

@@ -18,7 +18,7 @@ def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
     server = Mosquitto(tmp_path_factory.mktemp("mosquitto"))
     server.start()
     yield server
-    server.stop()
+    server.cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -48,10 +48,11 @@ def open_store(args: argparse.Namespace) -> Any:
     return engine
 
 
-def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> int:
-    """Run ``main(stop_event)`` on a fresh loop; SIGTERM/SIGINT set the event, twice forces exit."""
+def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[int | None]]) -> int:
+    """Run ``main(stop_event)`` on a fresh loop; SIGTERM/SIGINT set the event, twice forces exit.
+    The exit status is what ``main`` returns (None: 0)."""
 
-    async def runner() -> None:
+    async def runner() -> int | None:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
 
@@ -64,7 +65,6 @@ def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> int
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal, signum)
-        await main(stop)
+        return await main(stop)
 
-    asyncio.run(runner())
-    return 0
+    return asyncio.run(runner()) or 0

@@ -244,7 +244,7 @@ def test_broker_restart_is_survived_with_reconnect(
             what="message after reconnect",
         )
     finally:
-        broker.stop()
+        broker.cleanup()
 
 
 def _samples(victoria: VictoriaMetrics, match: str) -> int:

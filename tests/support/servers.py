@@ -133,17 +133,28 @@ class ServerProcess:
 
 
 class Mosquitto(ServerProcess):
-    """Mosquitto started from the shipped ``deploy/mosquitto/dev.conf``, with its own port."""
+    """Mosquitto started from the shipped ``deploy/mosquitto/dev.conf``, with its own port.
+
+    Its persistence file goes in a /tmp folder owned by the ``mosquitto`` user: started as
+    root, Mosquitto drops to that user, which cannot write in pytest's folders (private to
+    root); it would then fail to save on the way down ("Error saving in-memory database")
+    and a restart would forget the gateway's session and what was queued for it."""
 
     name = "mosquitto"
 
     def __init__(self, workdir: Path) -> None:
         self.binary = need_binary("mosquitto", Path("/usr/sbin/mosquitto"))
         super().__init__(workdir)
+        self.persistence = Path(tempfile.mkdtemp(prefix="sg-mosquitto-db-", dir="/tmp"))
+        _give_to_mosquitto(self.persistence)
         conf = (ROOT / "deploy" / "mosquitto" / "dev.conf").read_text()
         conf = conf.replace("listener 1883 127.0.0.1", f"listener {self.port} 127.0.0.1")
-        conf = conf.replace("/var/lib/mosquitto/", f"{workdir}/")
+        conf = conf.replace("/var/lib/mosquitto/", f"{self.persistence}/")
         (workdir / "mosquitto.conf").write_text(conf)
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.persistence, ignore_errors=True)
 
     def command(self) -> list[str]:
         return [self.binary, "-c", str(self.workdir / "mosquitto.conf")]
@@ -151,6 +162,17 @@ class Mosquitto(ServerProcess):
     @property
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
+
+
+def _give_to_mosquitto(path: Path) -> None:
+    if os.geteuid() != 0:
+        return
+    try:
+        user = pwd.getpwnam("mosquitto")
+    except KeyError:
+        return
+    for item in [path, *path.rglob("*")]:
+        os.chown(item, user.pw_uid, user.pw_gid)
 
 
 class SecureMosquitto(ServerProcess):

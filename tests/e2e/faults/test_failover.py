@@ -14,7 +14,6 @@ import signal
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.barrier import barrier
+from tests.support.faults import count, record
 from tests.support.gateway import Gateway, write_config
 from tests.support.mqtt import Publisher, topic
 from tests.support.proxy import CuttableProxy
@@ -136,14 +136,11 @@ def smoke_alarm_devices(gateway: Gateway, buildings: list[str]) -> list[str]:
     return devices
 
 
-def table(rows: dict[str, object]) -> str:
-    return "\n".join(f"  {key:<22}{value}" for key, value in rows.items())
-
-
 @pytest.mark.services
 def test_sigkill_of_the_active_mid_burst_the_standby_serves_every_alarm_once(
     mosquitto: Mosquitto, pg: Postgres, tmp_path: Path
 ) -> None:
+    began = time.monotonic()
     url = pg.create_database("ha_kill")
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=url)
     buildings = [f"b-{uuid.uuid4().hex[:8]}" for _ in range(BUILDINGS)]
@@ -172,19 +169,18 @@ def test_sigkill_of_the_active_mid_burst_the_standby_serves_every_alarm_once(
         barrier(pair["b"], mosquitto.url)
         ids = event_ids(url, buildings)
         devices = smoke_alarm_devices(pair["b"], buildings)
-        print(
-            "\nfailover by SIGKILL\n"
-            + table(
-                {
-                    "published": len(messages),
-                    "accepted": len(set(ids)),
-                    "smoke alarms": len(devices),
-                    "lost": len({f"m{i}" for i in range(500)} - set(ids)),
-                    "doubled": sum(n - 1 for n in Counter(ids).values()),
-                    "takeover_s": f"{takeover:.2f} (budget {TAKEOVER_S})",
-                }
+        row = record(
+            count(
+                "HA: SIGKILL of the active mid-burst",
+                published=[f"m{i}" for i in range(500)],
+                found=ids,
+                alarms=len(devices),
+                seconds=time.monotonic() - began,
+                note=f"takeover {takeover:.1f} s (budget {TAKEOVER_S:.0f} s)",
             )
         )
+        print(f"\n{row}")
+        assert (row.lost, row.doubled) == (0, 0)
         assert sorted(ids) == sorted(f"m{i}" for i in range(500))
         assert sorted(devices) == sorted(building_of)  # one smoke alarm per detector
         assert takeover <= TAKEOVER_S
@@ -198,6 +194,7 @@ def test_sigkill_of_the_active_mid_burst_the_standby_serves_every_alarm_once(
 def test_a_paused_active_is_fenced_and_rejoins_as_standby(
     mosquitto: Mosquitto, pg: Postgres, tmp_path: Path
 ) -> None:
+    began = time.monotonic()
     url = pg.create_database("ha_pause")
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=url)
     buildings = [f"b-{uuid.uuid4().hex[:8]}" for _ in range(BUILDINGS)]
@@ -231,20 +228,20 @@ def test_a_paused_active_is_fenced_and_rejoins_as_standby(
             for action in ("commit", "ack", "connect")
         }
         commits_after = metric(a, "siteguard_store_commit_seconds_count")
-        print(
-            "\nfencing: SIGSTOP past the lease, SIGCONT after the takeover\n"
-            + table(
-                {
-                    "published": 300,
-                    "accepted": len(set(ids)),
-                    "lost": len({f"m{i}" for i in range(300)} - set(ids)),
-                    "doubled": sum(n - 1 for n in Counter(ids).values()),
-                    "takeover_s": f"{takeover:.2f}",
-                    "old active commits": f"{commits_after - commits_before:.0f} after the pause",
-                    "old active refused": fenced,
-                }
+        refused = ", ".join(f"{k} {v:.0f}" for k, v in fenced.items())
+        row = record(
+            count(
+                "HA: active paused (SIGSTOP) past its lease",
+                published=[f"m{i}" for i in range(300)],
+                found=ids,
+                alarms=len(smoke_alarm_devices(b, buildings)),
+                seconds=time.monotonic() - began,
+                note=f"takeover {takeover:.1f} s; old active after SIGCONT: "
+                f"{commits_after - commits_before:.0f} commits, refused {refused}",
             )
         )
+        print(f"\n{row}")
+        assert (row.lost, row.doubled) == (0, 0)
         assert sorted(ids) == sorted(f"m{i}" for i in range(300))
         assert commits_after == commits_before, "the paused instance committed after its lease"
         assert metric(a, "siteguard_ha_active") == 0
@@ -273,6 +270,7 @@ def test_a_clean_stop_mid_burst_hands_over_at_the_next_poll(
 ) -> None:
     """SIGTERM: the active drains, acknowledges, releases the lease; the standby need not wait
     for it to run out."""
+    began = time.monotonic()
     url = pg.create_database("ha_term")
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=url)
     buildings = [f"b-{uuid.uuid4().hex[:8]}" for _ in range(BUILDINGS)]
@@ -293,7 +291,18 @@ def test_a_clean_stop_mid_burst_hands_over_at_the_next_poll(
         wait_for(lambda: len(event_ids(url, buildings)) >= 400, timeout=30, what="400 alarms")
         barrier(pair["b"], mosquitto.url)
         ids = event_ids(url, buildings)
-        print(f"\nclean handover in {handover:.2f}s; {len(ids)} of 400 accepted")
+        row = record(
+            count(
+                "HA: clean stop (SIGTERM) of the active mid-burst",
+                published=[f"m{i}" for i in range(400)],
+                found=ids,
+                alarms=len(smoke_alarm_devices(pair["b"], buildings)),
+                seconds=time.monotonic() - began,
+                note=f"handover {handover:.1f} s (lease released)",
+            )
+        )
+        print(f"\n{row}")
+        assert (row.lost, row.doubled) == (0, 0)
         assert sorted(ids) == sorted(f"m{i}" for i in range(400))
         # Released, not run out: the drain and one poll, well inside the lease.
         assert handover < TAKEOVER_S / 2
@@ -308,6 +317,7 @@ def test_a_database_outage_longer_than_the_lease_holds_ingest_and_loses_nothing(
     """With ha.enabled there is no write-set spool: ingest holds (the broker keeps the
     messages), the lease runs out on both sides, and whoever takes it when PostgreSQL is
     back serves everything, once."""
+    began = time.monotonic()
     url = pg.create_database("ha_outage")
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=url)
     buildings = [f"b-{uuid.uuid4().hex[:8]}" for _ in range(BUILDINGS)]
@@ -337,7 +347,18 @@ def test_a_database_outage_longer_than_the_lease_holds_ingest_and_loses_nothing(
         wait_for(lambda: len(event_ids(url, buildings)) >= 400, timeout=30, what="400 alarms")
         barrier(active, mosquitto.url)
         ids = event_ids(url, buildings)
-        print(f"\ndatabase outage past the lease: {active.config.stem} active afterwards")
+        row = record(
+            count(
+                "HA: PostgreSQL down past the lease",
+                published=[f"m{i}" for i in range(400)],
+                found=ids,
+                alarms=len(smoke_alarm_devices(active, buildings)),
+                seconds=time.monotonic() - began,
+                note=f"no write-set spool: ingest held; {active.config.stem} active after",
+            )
+        )
+        print(f"\n{row}")
+        assert (row.lost, row.doubled) == (0, 0)
         assert sorted(ids) == sorted(f"m{i}" for i in range(400))
         assert sorted(smoke_alarm_devices(active, buildings)) == sorted(building_of)
     finally:
@@ -350,6 +371,7 @@ def test_the_actives_database_connection_cut_the_standby_takes_over(
 ) -> None:
     """a's network to PostgreSQL goes silent (no reset, no answer): its renewals hang, its
     deadline passes, it stands down; b takes over within the budget."""
+    began = time.monotonic()
     url = pg.create_database("ha_cut")
     proxy = CuttableProxy(upstream_port=pg.port)
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=url, a_database_url=proxy.url(url))
@@ -375,7 +397,18 @@ def test_the_actives_database_connection_cut_the_standby_takes_over(
         proxy.heal()
         wait_standby(a, active="b")
         ids = event_ids(url, buildings)
-        print(f"\ndatabase connection cut: b active {takeover:.2f}s after the cut")
+        row = record(
+            count(
+                "HA: the active's database connection cut",
+                published=[f"m{i}" for i in range(400)],
+                found=ids,
+                alarms=len(smoke_alarm_devices(b, buildings)),
+                seconds=time.monotonic() - began,
+                note=f"takeover {takeover:.1f} s after the cut (silent, no reset)",
+            )
+        )
+        print(f"\n{row}")
+        assert (row.lost, row.doubled) == (0, 0)
         assert sorted(ids) == sorted(f"m{i}" for i in range(400))
         assert sorted(smoke_alarm_devices(b, buildings)) == sorted(building_of)
         assert takeover <= TAKEOVER_S
