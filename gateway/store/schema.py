@@ -30,6 +30,11 @@ buildings = sa.Table(
     sa.Column("address", sa.Text),
     sa.Column("property_company", sa.Text),
     sa.Column("manager_contact", sa.Text),
+    # The venue register (docs/venues.md): the 九小场所 and other kinds the plan names.
+    sa.Column("venue_type", sa.String(32)),
+    sa.Column("floors", sa.Integer),
+    sa.Column("responsible_person", sa.Text),
+    sa.Column("responsible_phone", sa.String(32)),
     sa.Column("auto", sa.Boolean, nullable=False, default=False),
     sa.Column("created_ms", Ms, nullable=False),
     # Indexed: running gateways pick up registry changes by it every few seconds.
@@ -264,6 +269,15 @@ tickets = sa.Table(
     sa.Column("updated_ms", Ms, nullable=False),
     sa.Column("created_by", sa.String(128), nullable=False),
     sa.Column("closed_ms", Ms),
+    # The hazard register (docs/tickets.md): class with the criterion cited, where it came
+    # from, 挂牌督办 (supervised since, by the office's deadline in due_ms) and 移送.
+    sa.Column("hazard_class", sa.String(8), nullable=False, server_default="general"),
+    sa.Column("hazard_criterion", sa.Text),
+    sa.Column("source", sa.String(16), nullable=False, server_default="manual"),
+    sa.Column("supervised_ms", Ms),
+    sa.Column("referred_to", sa.Text),
+    sa.Column("referred_ms", Ms),
+    sa.Column("referral_reply", sa.Text),
     sa.Index("ix_tickets_status_due", "status", "due_ms"),
 )
 
