@@ -205,9 +205,7 @@ def exit_past_stuck_threads(code: int) -> int:
     """After the runner returned: a store thread of a fenced stand-down may still wait on a
     database this machine can no longer reach, and the interpreter would join it at exit
     for as long as that lasts. Everything durable is done by now; leave without it."""
-    stuck = [
-        t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
-    ]
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
     if not stuck:
         return code
     log.warning("exiting past %d thread(s) still waiting on the database", len(stuck))
