@@ -1,6 +1,6 @@
-"""What people call each alarm kind, severity, ticket category and ticket status, in Chinese
-and English: the one table that notifications, ticket titles, reports and the console (through
-``GET /api/v1/labels``) all read."""
+"""What people call each alarm kind, severity, ticket category, ticket status and venue type,
+in Chinese and English: the one table that notifications, ticket titles, reports and the
+console (through ``GET /api/v1/labels``) all read."""
 
 from __future__ import annotations
 
@@ -43,6 +43,24 @@ STATUS: Final[dict[str, Label]] = {
     "rectifying": Label("整改中", "Rectifying"),
     "review": Label("待复核", "In review"),
     "closed": Label("已销号", "Closed"),
+}
+
+# Venue types of buildings (docs/venues.md): the 九小场所 first, as the plan lists them.
+VENUE: Final[dict[str, Label]] = {
+    "school": Label("小学校或幼儿园", "Small school or kindergarten"),
+    "clinic": Label("小医院", "Small clinic"),
+    "shop": Label("小商店", "Small shop"),
+    "restaurant": Label("小餐饮场所", "Small restaurant"),
+    "hotel": Label("小旅馆", "Small hotel"),
+    "entertainment": Label("小歌舞娱乐场所", "Small entertainment venue"),
+    "internet_cafe": Label("小网吧", "Internet café"),
+    "bathhouse": Label("小美容洗浴场所", "Beauty salon or bathhouse"),
+    "workshop": Label("小生产加工企业", "Small workshop"),
+    "residential": Label("住宅", "Residential"),
+    "high_rise_residential": Label("高层住宅", "High-rise residential"),
+    "self_built": Label("自建房", "Self-built house"),
+    "old_compound": Label("老旧小区", "Old compound"),
+    "other": Label("其他", "Other"),
 }
 
 

@@ -1,4 +1,5 @@
-"""``GET /api/v1/labels``: what each alarm kind, severity, ticket category and status is called,
+"""``GET /api/v1/labels``: what each alarm kind, severity, ticket category, status and venue type
+is called,
 in Chinese and English, from the one table the notifications and reports use. No token needed:
 the console reads it before anyone signs in, and it says nothing about the street."""
 
@@ -22,6 +23,7 @@ class LabelsOut(BaseModel):
     severities: dict[str, LabelOut]
     ticket_categories: dict[str, LabelOut]
     ticket_statuses: dict[str, LabelOut]
+    venue_types: dict[str, LabelOut]
 
 
 def _table(table: dict[str, labels.Label]) -> dict[str, LabelOut]:
@@ -36,4 +38,5 @@ def get_labels(response: Response) -> LabelsOut:
         severities=_table(labels.SEVERITY),
         ticket_categories=_table(labels.CATEGORY),
         ticket_statuses=_table(labels.STATUS),
+        venue_types=_table(labels.VENUE),
     )

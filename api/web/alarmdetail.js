@@ -38,6 +38,8 @@ export function alarmDetail({ api, state, onChanged, openTicket, openDevice }) {
       ["clear.at", alarm.cleared_at ? localTime(alarm.cleared_at) : null],
       ["clear.note_shown", alarm.clear_note],
       ["building.community", building.community],
+      ["building.venue", building.venue_type ? t(`venue.${building.venue_type}`) : null],
+      ["building.floors", building.floors],
       ["building.address", building.address],
       ["building.property", building.property_company],
       ["building.contact", withPhones(building.manager_contact)],

@@ -85,6 +85,7 @@ for (const lang of ["zh", "en"]) Object.assign(MESSAGES[lang], WORDS[lang]);
 // server (alerting/labels.py); the page merges it in at start (GET /api/v1/labels).
 const LABEL_PREFIX = {
   alarm_kinds: "alarm.kind", severities: "severity", ticket_categories: "category", ticket_statuses: "status",
+  venue_types: "venue",
 };
 
 export function addLabels(tables) {

@@ -61,9 +61,15 @@ export function managerPages({ api, state, tickets, loadBuildings, devices, nav 
       cards.append(el("div", { class: "bcard", "data-testid": "building-card" },
         el("strong", {}, b.name || b.building_id),
         el("span", { class: "muted" }, `${b.community || ""}`), el("br"),
+        ...(b.venue_type ? [el("span", { class: "muted", "data-testid": "venue" }, venueText(b)), el("br")] : []),
         `${t("card.devices", { n: b.device_count })} · ${t("card.alarms", { n: b.active_alarms })}`));
     }
     if (!state.buildings().length) cards.append(el("p", { class: "empty" }, t("device.none_shown")));
+  }
+
+  function venueText(b) {
+    const venue = t(`venue.${b.venue_type}`);
+    return b.floors ? `${venue} · ${t("building.floors_n", { n: b.floors })}` : venue;
   }
 
   function onlineBadge(device) {

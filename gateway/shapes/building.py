@@ -23,6 +23,14 @@ class BuildingSource(Protocol):
     @property
     def manager_contact(self) -> str | None: ...
     @property
+    def venue_type(self) -> str | None: ...
+    @property
+    def floors(self) -> int | None: ...
+    @property
+    def responsible_person(self) -> str | None: ...
+    @property
+    def responsible_phone(self) -> str | None: ...
+    @property
     def device_count(self) -> int: ...
     @property
     def active_alarms(self) -> int: ...
@@ -35,6 +43,10 @@ class BuildingObject(Shape):
     address: str | None
     property_company: str | None
     manager_contact: str | None
+    venue_type: str | None
+    floors: int | None
+    responsible_person: str | None
+    responsible_phone: str | None
     device_count: int
     active_alarms: int
 
@@ -47,6 +59,10 @@ class BuildingObject(Shape):
             address=row.address,
             property_company=row.property_company,
             manager_contact=row.manager_contact,
+            venue_type=row.venue_type,
+            floors=row.floors,
+            responsible_person=row.responsible_person,
+            responsible_phone=row.responsible_phone,
             device_count=row.device_count,
             active_alarms=row.active_alarms,
         )

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy.engine import Connection
 
+from alerting.labels import VENUE
 from core.text import Name, line
 from gateway.store import schema
 from gateway.store.db import upsert
@@ -22,6 +23,8 @@ F = TypeVar("F", bound=BaseModel)
 ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"  # pydantic patterns match whole strings
 _ID = re.compile(ID_PATTERN)
 Text = Name  # one line, no control characters (core/text.py)
+# A mobile (13812345678), a landline with its area code (022-23456789), an extension.
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 -]{4,23}$")]
 
 
 class RegistryError(Exception):
@@ -47,6 +50,25 @@ class BuildingFields(BaseModel):
     address: Text | None = None
     property_company: Text | None = Field(default=None, description="物业公司")
     manager_contact: Text | None = Field(default=None, description="物业联系人及电话")
+    venue_type: str | None = Field(
+        default=None,
+        max_length=32,
+        description="the 九小场所 (school, clinic, shop, restaurant, hotel, entertainment, "
+        "internet_cafe, bathhouse, workshop) or residential, high_rise_residential, "
+        "self_built, old_compound, other (docs/venues.md)",
+    )
+    floors: int | None = Field(default=None, ge=1, le=200, description="storeys above ground")
+    responsible_person: Text | None = Field(
+        default=None, description="主要负责人 or 实际控制人: who is told of its hazards"
+    )
+    responsible_phone: Phone | None = Field(default=None, description="their phone")
+
+    @field_validator("venue_type")
+    @classmethod
+    def _venue_type(cls, value: str | None) -> str | None:
+        if value is not None and value not in VENUE:
+            raise ValueError(f"one of {', '.join(VENUE)}")
+        return value
 
 
 class DeviceFields(BaseModel):

@@ -145,6 +145,10 @@ class BuildingRow(msgspec.Struct):
     address: str | None
     property_company: str | None
     manager_contact: str | None
+    venue_type: str | None
+    floors: int | None
+    responsible_person: str | None
+    responsible_phone: str | None
     device_count: int
     active_alarms: int
 
@@ -327,7 +331,9 @@ def test_a_device_detail_adds_identifiers_readings_and_what_it_sends_unread() ->
 
 
 def test_a_building_is_its_registry_fields_and_counts() -> None:
-    row = BuildingRow("B1", "3号楼", None, None, "安居物业", None, 12, 0)
+    row = BuildingRow(
+        "B1", "3号楼", None, None, "安居物业", None, "shop", 1, "李明", "022-1234567", 12, 0
+    )
     assert BuildingObject.of(row).wire() == {
         "building_id": "B1",
         "name": "3号楼",
@@ -335,6 +341,10 @@ def test_a_building_is_its_registry_fields_and_counts() -> None:
         "address": None,
         "property_company": "安居物业",
         "manager_contact": None,
+        "venue_type": "shop",
+        "floors": 1,
+        "responsible_person": "李明",
+        "responsible_phone": "022-1234567",
         "device_count": 12,
         "active_alarms": 0,
     }

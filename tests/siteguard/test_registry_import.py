@@ -43,3 +43,37 @@ def test_names_with_line_breaks_are_refused_and_changes_audited(tmp_path: Path) 
     ]
     assert rows[0].before is None and json.loads(rows[0].after)["name"] == "1号楼"
     engine.dispose()
+
+
+def test_venue_attributes_come_from_the_csv_with_bad_rows_by_line(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    upgrade(engine)
+    buildings = tmp_path / "venues.csv"
+    buildings.write_text(
+        "building_id,name,community,venue_type,floors,responsible_person,responsible_phone\n"
+        "V1,好又多超市,东区,shop,1,李明,022-23456789\n"
+        "V2,老街网吧,东区,internet_cafe,,,\n"
+        "V3,某城堡,东区,castle,3,,\n"
+        "V4,某楼,东区,residential,-1,,\n",
+        encoding="utf-8",
+    )
+    report = import_registry(
+        engine, buildings=buildings, devices=None, clock=FakeClock(), actor=command_line("li")
+    )
+    assert report.created == 2
+    assert [e.split(":")[1] for e in report.errors] == ["4", "5"]
+    assert "venue_type" in report.errors[0] and "floors" in report.errors[1]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                schema.buildings.c.building_id,
+                schema.buildings.c.venue_type,
+                schema.buildings.c.floors,
+                schema.buildings.c.responsible_phone,
+            ).order_by(schema.buildings.c.building_id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("V1", "shop", 1, "022-23456789"),
+        ("V2", "internet_cafe", None, None),
+    ]
+    engine.dispose()

@@ -30,7 +30,10 @@ def bearer(client: TestClient, role: str, buildings: list[str] | None = None) ->
 
 
 # Rows inserted together must name the same columns: every optional one is here, None.
-_BUILDING = dict.fromkeys(("name", "community", "address", "property_company", "manager_contact"))
+_BUILDING = dict.fromkeys(
+    ("name", "community", "address", "property_company", "manager_contact", "venue_type",
+     "floors", "responsible_person", "responsible_phone")
+)  # fmt: skip
 _DEVICE = dict.fromkeys(
     ("floor", "location", "imei", "dev_eui", "platform_id", "vendor", "model", "first_seen_ms",
      "last_seen_ms", "battery_pct", "rssi", "fw")

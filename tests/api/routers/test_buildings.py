@@ -45,6 +45,10 @@ def test_everyone_but_a_manager_sees_every_building(client: TestClient) -> None:
         "address": None,
         "property_company": "安居物业",
         "manager_contact": None,
+        "venue_type": None,
+        "floors": None,
+        "responsible_person": None,
+        "responsible_phone": None,
         "device_count": 2,
         "active_alarms": 0,
     }
@@ -120,3 +124,33 @@ def test_put_validation_names_the_field(
 def test_a_token_is_needed(client: TestClient) -> None:
     assert client.get("/api/v1/buildings").status_code == 401
     assert client.put("/api/v1/buildings/B1", json={}).status_code == 401
+
+
+@pytest.mark.usefixtures("street")
+def test_venue_attributes_are_stored_and_shown_and_checked(client: TestClient) -> None:
+    body = {
+        "name": "福满楼饭店",
+        "community": "东区",
+        "venue_type": "restaurant",
+        "floors": 2,
+        "responsible_person": "王建国",
+        "responsible_phone": "138 1234 5678",
+    }
+    created = client.put("/api/v1/buildings/R1", headers=ADMIN, json=body).json()
+    assert {k: created[k] for k in body} == body
+    manager = bearer(client, "manager", ["R1"])
+    shown = client.get("/api/v1/buildings/R1", headers=manager).json()
+    assert (shown["venue_type"], shown["floors"], shown["responsible_phone"]) == (
+        "restaurant",
+        2,
+        "138 1234 5678",
+    )
+    for bad, says in (
+        ({"venue_type": "castle"}, "venue_type: Value error, one of school, clinic, shop"),
+        ({"floors": 0}, "floors: "),
+        ({"responsible_phone": "call me"}, "responsible_phone: "),
+    ):
+        answer = client.put("/api/v1/buildings/R1", headers=ADMIN, json=body | bad)
+        assert answer.status_code == 422
+        assert says in answer.json()["detail"]
+    assert client.get("/api/v1/buildings/R1", headers=ADMIN).json()["venue_type"] == "restaurant"

@@ -26,3 +26,19 @@ def test_labels_may_be_cached_and_take_no_writes(client: TestClient) -> None:
     assert response.status_code == 200  # a stale token does not matter here
     assert response.headers["cache-control"] == "public, max-age=3600"
     assert client.post("/api/v1/labels", json={}).status_code == 405
+
+
+def test_venue_types_are_named_as_the_contract_lists_them(client: TestClient) -> None:
+    venues = client.get("/api/v1/labels").json()["venue_types"]
+    assert list(venues)[:9] == [  # the 九小场所 first
+        "school", "clinic", "shop", "restaurant", "hotel", "entertainment", "internet_cafe",
+        "bathhouse", "workshop",
+    ]  # fmt: skip
+    assert set(venues) - set(list(venues)[:9]) == {
+        "residential",
+        "high_rise_residential",
+        "self_built",
+        "old_compound",
+        "other",
+    }
+    assert venues["internet_cafe"] == {"zh": "小网吧", "en": "Internet café"}
