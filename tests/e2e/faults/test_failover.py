@@ -74,6 +74,12 @@ class Pair:
     def __getitem__(self, name: str) -> Gateway:
         return self.gateways[name]
 
+    def start(self) -> None:
+        """a first, so that it leads; b once it stands by for a."""
+        self.gateways["a"].start()
+        self.gateways["b"].start(wait_ready=False)
+        wait_standby(self.gateways["b"], active="a")
+
     def close(self) -> None:
         for gateway in self.gateways.values():
             if gateway.proc is None:
@@ -196,9 +202,7 @@ def test_sigkill_of_the_active_mid_burst_the_standby_serves_every_alarm_once(
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=burst.url)
     a, b = pair["a"], pair["b"]
     try:
-        a.start()
-        b.start(wait_ready=False)
-        wait_standby(b, active="a")
+        pair.start()
         publisher = burst.publish_paced(mosquitto.url)
         burst.wait_accepted(100)
         killed = time.monotonic()
@@ -227,9 +231,7 @@ def test_a_paused_active_is_fenced_and_rejoins_as_standby(
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=burst.url)
     a, b = pair["a"], pair["b"]
     try:
-        a.start()
-        b.start(wait_ready=False)
-        wait_standby(b, active="a")
+        pair.start()
         with Publisher(mosquitto.url) as pub:
             pub.publish_many(burst.messages(0, 100))
         burst.wait_accepted(100)
@@ -278,9 +280,7 @@ def test_a_clean_stop_mid_burst_hands_over_at_the_next_poll(
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=burst.url)
     a, b = pair["a"], pair["b"]
     try:
-        a.start()
-        b.start(wait_ready=False)
-        wait_standby(b, active="a")
+        pair.start()
         publisher = burst.publish_paced(mosquitto.url)
         burst.wait_accepted(100)
         stopped = time.monotonic()
@@ -310,9 +310,7 @@ def test_a_database_outage_longer_than_the_lease_holds_ingest_and_loses_nothing(
     burst = Burst(database_url=pg.create_database("ha_outage"), n=400)
     pair = Pair(tmp_path, mqtt_url=mosquitto.url, database_url=burst.url)
     try:
-        pair["a"].start()
-        pair["b"].start(wait_ready=False)
-        wait_standby(pair["b"], active="a")
+        pair.start()
         publisher = burst.publish_paced(mosquitto.url)
         burst.wait_accepted(100)
         pg.stop()
@@ -355,9 +353,7 @@ def test_the_actives_database_connection_cut_the_standby_takes_over(
     )
     a, b = pair["a"], pair["b"]
     try:
-        a.start()
-        b.start(wait_ready=False)
-        wait_standby(b, active="a")
+        pair.start()
         publisher = burst.publish_paced(mosquitto.url)
         burst.wait_accepted(100)
         proxy.cut()
