@@ -4,38 +4,45 @@ The street's plan asks that every hazard found be listed, assigned to a responsi
 rectified and closed item by item (照单逐条整改销号), with escalation for slow progress
 (函告, 通报, 约谈, 曝光). Statuses: open -> assigned -> rectifying -> review -> closed, and
 review -> rectifying when the rectification is rejected. Nothing leaves ``closed``.
+
+The plan also keeps a hazard register (隐患台账): each ticket is a major (重大事故隐患, judged
+by the national criteria, which the ticket cites) or a general hazard, says where it came
+from, and a major one may be put under the office's supervision (挂牌督办) with a deadline of
+its own, or referred (移送) to the department competent for it. Those changes do not move the
+status; each is a history line like an escalation (from == to).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final, Literal
 
 import msgspec
 
-from alerting.labels import KIND, zh
+from alerting.labels import KIND, VENUE, zh
 from alerting.model import TICKET_CATEGORY, Alarm
+from core.timefmt import rfc3339
 
 Role = Literal["admin", "duty", "manager"]
 STATUSES: Final = ("open", "assigned", "rectifying", "review", "closed")
 CATEGORIES: Final = ("fire", "gas", "ebike", "device", "inspection")
 ESCALATION_NAMES: Final = {1: "函告", 2: "通报", 3: "约谈", 4: "曝光"}
 MAX_LEVEL: Final = 4
-# 九小场所 (the nine kinds of small venues) and the other places the plan names.
-VENUE_TYPES: Final = {
-    "school": "小学校或幼儿园",
-    "clinic": "小医院",
-    "shop": "小商店",
-    "restaurant": "小餐饮场所",
-    "hotel": "小旅馆",
-    "entertainment": "小歌舞娱乐场所",
-    "internet_cafe": "小网吧",
-    "beauty_bath": "小美容洗浴场所",
-    "workshop": "小生产加工企业",
-    "self_built_house": "自建房",
-    "old_compound": "老旧小区",
-    "high_rise": "高层住宅",
-    "other": "其他",
-}
+# 九小场所 (the nine kinds of small venues) and the other places the plan names; the keys are
+# the contract's (section 6), shared with the buildings' ``venue_type``.
+VENUE_TYPES: Final = {key: label.zh for key, label in VENUE.items()}
+# The 九小场所 themselves: the first nine, each due for inspection once per quarter.
+NINE_SMALL: Final = tuple(VENUE_TYPES)[:9]
+# 重大事故隐患 (judged by the national criteria) or 一般隐患.
+HAZARD_CLASSES: Final = ("major", "general")
+HAZARD_CLASS_NAMES: Final = {"major": "重大事故隐患", "general": "一般隐患"}
+# Where a ticket came from: an alarm, an inspection, the backlog of earlier findings, a person
+# at the console, or a public report.
+SOURCES: Final = ("alarm", "inspection", "backlog", "manual", "public")
+# Who keeps the register: classify, supervise (挂牌督办), refer (移送).
+_REGISTRARS: Final = frozenset({"admin", "duty"})
+# A ticket is (re)classified when it is opened or while its finding is examined.
+_CLASSIFIABLE: Final = ("open", "review")
 
 # (from, to) -> roles allowed to make the move.
 _MOVES: Final[dict[tuple[str, str], frozenset[str]]] = {
@@ -80,6 +87,14 @@ class Ticket(msgspec.Struct, frozen=True, kw_only=True):
     created_by: str
     closed_ms: int | None = None
     venue_type: str | None = None
+    # The hazard register (隐患台账); the columns of the same names in ``tickets``.
+    hazard_class: str = "general"
+    hazard_criterion: str | None = None  # the national criterion a major hazard was judged by
+    source: str = "manual"
+    supervised_ms: int | None = None  # 挂牌督办 since; its deadline is ``due_ms``
+    referred_to: str | None = None  # 移送: the department
+    referred_ms: int | None = None
+    referral_reply: str | None = None  # the department's answer
 
 
 class TicketEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -202,4 +217,162 @@ def opened_entry(ticket: Ticket, *, entry_id: str, note: str | None) -> TicketEn
         to_status=ticket.status,
         note=note,
         escalation_level=0,
+    )
+
+
+# ---- the hazard register (隐患台账) -------------------------------------------------------
+
+
+def check_class(hazard_class: str, criterion: str | None) -> str | None:
+    """The criterion to keep with ``hazard_class``, or TicketInvalid: a major hazard is one
+    judged so by a national criterion (e.g. 《重大火灾隐患判定方法》GB 35181), and the register
+    must say which, or the classification cannot be checked or defended."""
+    if hazard_class not in HAZARD_CLASSES:
+        raise TicketInvalid(
+            f"hazard_class: unknown class {hazard_class!r}; one of {', '.join(HAZARD_CLASSES)}"
+        )
+    cited = criterion.strip() if criterion else None
+    if hazard_class == "major" and not cited:
+        raise TicketInvalid(
+            "hazard_criterion: a major hazard (重大事故隐患) needs the national criterion it was "
+            "judged by, e.g. 《重大火灾隐患判定方法》GB 35181 and its clause"
+        )
+    return cited or None
+
+
+def classify(
+    ticket: Ticket,
+    *,
+    hazard_class: str,
+    criterion: str | None,
+    role: Role,
+    by: str,
+    note: str | None,
+    now: int,
+    entry_id: str,
+) -> tuple[Ticket, TicketEntry]:
+    """Set a ticket's hazard class, while it is open or in review (where the finding is
+    examined); a supervised ticket stays major, since the office's supervision is for major
+    hazards only."""
+    _registrar(role, "classify a ticket")
+    if ticket.status not in _CLASSIFIABLE:
+        raise TicketError(
+            f"ticket {ticket.id} is {ticket.status}; it is classified only while "
+            f"{' or '.join(_CLASSIFIABLE)}"
+        )
+    cited = check_class(hazard_class, criterion)
+    if hazard_class != "major" and ticket.supervised_ms is not None:
+        raise TicketError(
+            f"ticket {ticket.id} is under supervision (挂牌督办) as a major hazard; "
+            "it cannot become general"
+        )
+    updated = msgspec.structs.replace(
+        ticket, hazard_class=hazard_class, hazard_criterion=cited, updated_ms=now
+    )
+    said = HAZARD_CLASS_NAMES[hazard_class] + (f"（{cited}）" if cited else "")
+    return updated, _register_entry(updated, f"隐患分级：{said}", note, by, now, entry_id)
+
+
+def supervise(
+    ticket: Ticket,
+    *,
+    due_ms: int,
+    role: Role,
+    by: str,
+    note: str | None,
+    now: int,
+    entry_id: str,
+) -> tuple[Ticket, TicketEntry]:
+    """Put a major hazard under the office's supervision (挂牌督办) with its deadline: the
+    ticket's due time becomes that deadline, so escalation runs on it. Supervising again sets
+    a new deadline and keeps the time supervision began."""
+    _registrar(role, "supervise a ticket (挂牌督办)")
+    if ticket.status == "closed":
+        raise TicketError(f"ticket {ticket.id} is closed (销号); it is no longer supervised")
+    if ticket.hazard_class != "major":
+        raise TicketError(
+            f"ticket {ticket.id} is a {ticket.hazard_class} hazard; only a major hazard "
+            "(重大事故隐患) is supervised (挂牌督办): classify it first"
+        )
+    if due_ms <= now:
+        raise TicketInvalid("due_at: the supervision deadline must be in the future")
+    updated = msgspec.structs.replace(
+        ticket,
+        supervised_ms=ticket.supervised_ms if ticket.supervised_ms is not None else now,
+        due_ms=due_ms,
+        updated_ms=now,
+    )
+    what = f"挂牌督办，整改期限 {rfc3339(due_ms)}"
+    return updated, _register_entry(updated, what, note, by, now, entry_id)
+
+
+def refer(
+    ticket: Ticket,
+    *,
+    department: str,
+    departments: Sequence[str],
+    role: Role,
+    by: str,
+    note: str | None,
+    now: int,
+    entry_id: str,
+    reply: str | None = None,
+) -> tuple[Ticket, TicketEntry]:
+    """Refer a ticket (移送) to the department competent for it (one of ``departments``, the
+    configured ones); with ``reply``, record that department's answer to the referral."""
+    _registrar(role, "refer a ticket (移送)")
+    if department not in departments:
+        raise TicketInvalid(f"department: one of {', '.join(departments)}")
+    if reply is not None:
+        return record_referral_reply(
+            ticket, department=department, reply=reply, by=by, now=now, entry_id=entry_id
+        )
+    if ticket.status == "closed":
+        raise TicketError(f"ticket {ticket.id} is closed (销号); it is not referred any more")
+    if ticket.referred_to == department:
+        raise TicketError(
+            f"ticket {ticket.id} is already referred to {department}; "
+            "send its reply to record the department's answer"
+        )
+    updated = msgspec.structs.replace(
+        ticket, referred_to=department, referred_ms=now, referral_reply=None, updated_ms=now
+    )
+    return updated, _register_entry(updated, f"移送 {department}", note, by, now, entry_id)
+
+
+def record_referral_reply(
+    ticket: Ticket, *, department: str, reply: str, by: str, now: int, entry_id: str
+) -> tuple[Ticket, TicketEntry]:
+    """The referred department's answer, kept with the ticket (also once it is closed: the
+    answer may come after the rectification)."""
+    answer = reply.strip()
+    if not answer:
+        raise TicketInvalid("reply: the department's answer is empty")
+    if ticket.referred_to != department:
+        where = ticket.referred_to or "no department"
+        raise TicketError(
+            f"ticket {ticket.id} is referred to {where}, not {department}: refer it first"
+        )
+    updated = msgspec.structs.replace(ticket, referral_reply=answer, updated_ms=now)
+    return updated, _register_entry(updated, f"{department} 答复", answer, by, now, entry_id)
+
+
+def _registrar(role: Role, what: str) -> None:
+    if role not in _REGISTRARS:
+        raise TicketForbidden(f"a {role} token cannot {what}; admin and duty tokens can")
+
+
+def _register_entry(
+    ticket: Ticket, what: str, note: str | None, by: str, now: int, entry_id: str
+) -> TicketEntry:
+    """A history line for a register change: the status stays, as with an escalation."""
+    return TicketEntry(
+        id=entry_id,
+        ticket_id=ticket.id,
+        at_ms=now,
+        by=by,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        note=f"{what}：{note}" if note else what,
+        escalation_level=ticket.escalation_level,
     )

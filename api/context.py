@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -35,6 +35,11 @@ class AlarmOperations(Protocol):
 
 
 class TicketOperations(Protocol):
+    @property
+    def departments(self) -> Sequence[str]:
+        """Where a ticket may be referred (移送): ``tickets.departments``."""
+        ...
+
     async def create(self, *, by: Actor, **fields: Any) -> TicketObject: ...
 
     async def transition(
@@ -44,6 +49,41 @@ class TicketOperations(Protocol):
         to: str,
         note: str | None,
         responsible: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject: ...
+
+    async def classify(
+        self,
+        ticket_id: str,
+        *,
+        hazard_class: str,
+        criterion: str | None,
+        note: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject: ...
+
+    async def supervise(
+        self,
+        ticket_id: str,
+        *,
+        due_ms: int,
+        note: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject: ...
+
+    async def refer(
+        self,
+        ticket_id: str,
+        *,
+        department: str,
+        note: str | None,
+        reply: str | None,
         role: Role,
         by: Actor,
         buildings: frozenset[str] | None,

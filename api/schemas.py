@@ -70,6 +70,18 @@ class NewToken(TokenOut):
     token: str = Field(description="shown once; only its digest is stored")
 
 
+# The national criterion a major hazard was judged by (隐患台账, docs/tickets.md).
+Criterion = Annotated[
+    str,
+    *line(500),
+    Field(
+        min_length=1,
+        description="the criterion cited, e.g. 《重大火灾隐患判定方法》GB 35181 and its clause; "
+        "required for a major hazard",
+    ),
+]
+
+
 class TicketIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Annotated[str, *line(300), Field(min_length=1)]
@@ -84,6 +96,10 @@ class TicketIn(BaseModel):
         default=None, max_length=32, description="九小场所 and others, see docs"
     )
     note: Note | None = None
+    hazard_class: Literal["major", "general"] = Field(
+        default="general", description="major: 重大事故隐患, judged by the national criteria"
+    )
+    hazard_criterion: Criterion | None = None
 
 
 class TransitionIn(BaseModel):
@@ -98,3 +114,36 @@ class TransitionIn(BaseModel):
         ]
         | None
     ) = None
+
+
+class ClassifyIn(BaseModel):
+    """隐患分级: a ticket's hazard class, while it is open or in review."""
+
+    model_config = ConfigDict(extra="forbid")
+    hazard_class: Literal["major", "general"]
+    criterion: Criterion | None = None
+    note: Note | None = None
+
+
+class SuperviseIn(BaseModel):
+    """挂牌督办: the office supervises a major hazard's rectification, by a deadline."""
+
+    model_config = ConfigDict(extra="forbid")
+    due_at: str = Field(
+        max_length=64,
+        description="RFC 3339: the office's deadline, in the future; the "
+        "ticket's due time (and escalation) follows it",
+    )
+    note: Note | None = None
+
+
+class ReferIn(BaseModel):
+    """移送: the ticket referred to the competent department (``tickets.departments``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    department: Annotated[str, *line(100), Field(min_length=1)]
+    note: Note | None = None
+    reply: Note | None = Field(
+        default=None,
+        description="the department's answer, for a ticket already referred to it",
+    )

@@ -3,7 +3,8 @@ transaction as the change (so neither exists without the other) and never pruned
 come from the caller's id factory on the event loop (factories are not thread-safe).
 
 Actions: ``alarm.acknowledge``, ``alarm.clear``, ``ticket.create``, ``ticket.move``,
-``token.create``, ``token.revoke``, ``building.put``, ``device.put``, ``pending.discard``.
+``ticket.classify``, ``ticket.supervise``, ``ticket.refer``, ``token.create``,
+``token.revoke``, ``building.put``, ``device.put``, ``pending.discard``.
 ``before`` and ``after`` are the target as JSON (None: it did not exist / no longer does);
 a token's digest is never in them.
 """

@@ -10,7 +10,16 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection
 
 from alerting.model import Alarm, AlarmNotFound
-from alerting.tickets import Role, Ticket, TicketEntry, TicketError, move
+from alerting.tickets import (
+    Role,
+    Ticket,
+    TicketEntry,
+    TicketError,
+    classify,
+    move,
+    refer,
+    supervise,
+)
 from core.clock import Clock
 from core.ids import IdFactory
 from gateway.audit import Actor, audit_row, record_upsert
@@ -138,6 +147,11 @@ class TicketCommands:
         self._ids = ids
         self._every = escalate_every_ms
 
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Where a ticket may be referred (移送): ``tickets.departments``."""
+        return self._desk.departments
+
     async def create(self, *, by: Actor, **fields: Any) -> TicketObject:
         async def command(turn: Turn) -> TicketObject:
             ticket, history = self._desk.open_by_hand(turn, by=by.name, **fields)
@@ -188,6 +202,110 @@ class TicketCommands:
                     at_ms=turn.now,
                     actor=by,
                     action="ticket.move",
+                    target_kind="ticket",
+                    target_id=ticket.id,
+                    before=ticket,
+                    after=updated,
+                )
+            )
+            return self._desk.record(turn, updated, history, entry, new=False, notify=None)
+
+        return await self._pipeline.execute(command)
+
+    # ---- the hazard register (隐患台账): classify, supervise (挂牌督办), refer (移送) ----
+
+    async def classify(
+        self,
+        ticket_id: str,
+        *,
+        hazard_class: str,
+        criterion: str | None,
+        note: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject:
+        def change(ticket: Ticket, now: int, entry_id: str) -> tuple[Ticket, TicketEntry]:
+            return classify(
+                ticket,
+                hazard_class=hazard_class,
+                criterion=criterion,
+                role=role,
+                by=by.name,
+                note=note,
+                now=now,
+                entry_id=entry_id,
+            )
+
+        return await self._register(ticket_id, "ticket.classify", change, by, buildings)
+
+    async def supervise(
+        self,
+        ticket_id: str,
+        *,
+        due_ms: int,
+        note: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject:
+        def change(ticket: Ticket, now: int, entry_id: str) -> tuple[Ticket, TicketEntry]:
+            return supervise(
+                ticket, due_ms=due_ms, role=role, by=by.name, note=note, now=now, entry_id=entry_id
+            )
+
+        return await self._register(ticket_id, "ticket.supervise", change, by, buildings)
+
+    async def refer(
+        self,
+        ticket_id: str,
+        *,
+        department: str,
+        note: str | None,
+        reply: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject:
+        def change(ticket: Ticket, now: int, entry_id: str) -> tuple[Ticket, TicketEntry]:
+            return refer(
+                ticket,
+                department=department,
+                departments=self._desk.departments,
+                reply=reply,
+                role=role,
+                by=by.name,
+                note=note,
+                now=now,
+                entry_id=entry_id,
+            )
+
+        return await self._register(ticket_id, "ticket.refer", change, by, buildings)
+
+    async def _register(
+        self,
+        ticket_id: str,
+        action: str,
+        change: Callable[[Ticket, int, str], tuple[Ticket, TicketEntry]],
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject:
+        """One register change, the way ``transition`` makes a move: in the pipeline's turn
+        (so it is committed with its history line and export, and announced on the hub),
+        404 outside the caller's buildings, audited with the ticket before and after."""
+
+        async def command(turn: Turn) -> TicketObject:
+            loaded = await _in_store(self._store, lambda conn: load_ticket(conn, ticket_id))
+            if loaded is None or (buildings is not None and loaded[0].building_id not in buildings):
+                raise TicketNotFound(f"ticket {ticket_id!r} not found")
+            ticket, history = loaded
+            updated, entry = change(ticket, turn.now, self._ids.new(turn.now))
+            turn.ws.audit.append(
+                audit_row(
+                    entry_id=self._ids.new(turn.now),
+                    at_ms=turn.now,
+                    actor=by,
+                    action=action,
                     target_kind="ticket",
                     target_id=ticket.id,
                     before=ticket,

@@ -14,9 +14,12 @@ from sqlalchemy.engine import Connection
 from alerting.rule_engine import TicketRequest
 from alerting.tickets import (
     MAX_LEVEL,
+    SOURCES,
     Ticket,
     TicketEntry,
     TicketError,
+    TicketInvalid,
+    check_class,
     escalate,
     escalation_level,
     opened_entry,
@@ -45,6 +48,11 @@ class TicketDesk:
     def exporting(self) -> bool:
         return bool(self._config.export_url)
 
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Where a ticket may be referred (移送): ``tickets.departments``."""
+        return tuple(self._config.departments)
+
     # ---- opening ----------------------------------------------------------------------
 
     def open_for_alarm(self, turn: Turn, request: TicketRequest) -> Ticket:
@@ -65,6 +73,7 @@ class TicketDesk:
             created_ms=turn.now,
             updated_ms=turn.now,
             created_by="rules",
+            source="alarm",
         )
         entry = opened_entry(
             ticket, entry_id=self._ids.new(turn.now), note=f"由报警 {alarm.id} 自动生成"
@@ -85,7 +94,15 @@ class TicketDesk:
         venue_type: str | None,
         note: str | None,
         by: str,
+        hazard_class: str = "general",
+        hazard_criterion: str | None = None,
+        source: str = "manual",
     ) -> tuple[Ticket, list[TicketEntry]]:
+        """A ticket opened by a person (or an inspection, with its ``source``), classified
+        as it is opened: a major hazard cites its criterion (TicketInvalid otherwise)."""
+        criterion = check_class(hazard_class, hazard_criterion)
+        if source not in SOURCES:
+            raise TicketInvalid(f"source: one of {', '.join(SOURCES)}")
         ticket = Ticket(
             id=self._ids.new(turn.now),
             alarm_id=None,
@@ -101,6 +118,9 @@ class TicketDesk:
             created_ms=turn.now,
             updated_ms=turn.now,
             created_by=by,
+            hazard_class=hazard_class,
+            hazard_criterion=criterion,
+            source=source,
         )
         entry = opened_entry(ticket, entry_id=self._ids.new(turn.now), note=note)
         self.record(turn, ticket, [], entry, new=True, notify="opened")

@@ -1,4 +1,5 @@
-"""Hazard tickets: the list, one ticket, opening one by hand, and moving it along."""
+"""Hazard tickets: the list, one ticket, opening one by hand, moving it along, and keeping
+the hazard register (隐患台账): classifying, supervising (挂牌督办), referring (移送)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from alerting.tickets import VENUE_TYPES, TicketError
+from alerting.tickets import VENUE_TYPES, TicketError, TicketInvalid, check_class
 from api.auth import Context, CurrentPrincipal, Operator, Principal
 from api.context import ApiContext
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
-from api.schemas import Page, TicketIn, TransitionIn
+from api.schemas import ClassifyIn, Page, ReferIn, SuperviseIn, TicketIn, TransitionIn
 from core.timefmt import parse_rfc3339
 from gateway.shapes import TicketObject, TicketView
 from gateway.store import schema
@@ -25,6 +26,10 @@ router = APIRouter(
 
 Status = Literal["open", "assigned", "rectifying", "review", "closed"]
 Category = Literal["fire", "gas", "ebike", "device", "inspection"]
+HazardClass = Literal["major", "general"]
+Source = Literal["alarm", "inspection", "backlog", "manual", "public"]
+# Who keeps the hazard register: the street's own staff.
+_REGISTRARS = ("admin", "duty")
 
 
 @router.get("", response_model=Page[TicketView])
@@ -36,8 +41,12 @@ def list_tickets(
     building: str | None = None,
     category: Annotated[Category | None, Query()] = None,
     overdue: bool | None = None,
+    hazard_class: Annotated[HazardClass | None, Query()] = None,
+    source: Annotated[Source | None, Query()] = None,
+    supervised: bool | None = None,
 ) -> Page[TicketView]:
-    """Newest first."""
+    """Newest first; ``hazard_class``, ``source`` and ``supervised`` (挂牌督办) select from the
+    hazard register."""
     t = schema.tickets
     conditions: list[Any] = [scoped(t.c.building_id, who)]
     if status is not None:
@@ -49,6 +58,13 @@ def list_tickets(
     if overdue is not None:
         late = sa.and_(t.c.status != "closed", t.c.due_ms < ctx.clock.now_ms())
         conditions.append(late if overdue else sa.not_(late))
+    if hazard_class is not None:
+        conditions.append(t.c.hazard_class == hazard_class)
+    if source is not None:
+        conditions.append(t.c.source == source)
+    if supervised is not None:
+        is_supervised = t.c.supervised_ms.is_not(None)
+        conditions.append(is_supervised if supervised else sa.not_(is_supervised))
     where = sa.and_(*conditions)
     with ctx.engine.connect() as conn:
         query = sa.select(t).order_by(t.c.created_ms.desc(), t.c.id.desc())
@@ -69,6 +85,10 @@ async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> TicketVi
     """A hazard found by inspection (or any other ticket opened by hand)."""
     if body.venue_type is not None and body.venue_type not in VENUE_TYPES:
         raise HTTPException(422, f"venue_type: one of {', '.join(VENUE_TYPES)}")
+    try:
+        check_class(body.hazard_class, body.hazard_criterion)
+    except TicketInvalid as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
     exists = await run_in_threadpool(_building_exists, ctx, body.building_id)
     if not exists:
         raise HTTPException(422, f"building_id: unknown building {body.building_id!r}")
@@ -86,6 +106,8 @@ async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> TicketVi
         due_ms=due_ms,
         venue_type=body.venue_type,
         note=body.note,
+        hazard_class=body.hazard_class,
+        hazard_criterion=body.hazard_criterion,
     )
     return created.seen_by(who.role)
 
@@ -109,6 +131,89 @@ async def transition(
     except TicketError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
     return moved.seen_by(who.role)
+
+
+@router.post("/{ticket_id}/classify", response_model=TicketView, responses=errors(422))
+async def classify(
+    ticket_id: str, body: ClassifyIn, ctx: Context, who: CurrentPrincipal
+) -> TicketView:
+    """隐患分级: major (重大事故隐患, citing the national criterion it was judged by, else 422)
+    or general; admin and duty, while the ticket is open or in review (409 otherwise)."""
+    await _registrar(ctx, who, ticket_id, "classify a ticket")
+    try:
+        check_class(body.hazard_class, body.criterion)
+        done = await ctx.tickets.classify(
+            ticket_id,
+            hazard_class=body.hazard_class,
+            criterion=body.criterion,
+            note=body.note,
+            role=who.role,
+            by=who.actor,
+            buildings=who.buildings,
+        )
+    except TicketError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    return done.seen_by(who.role)
+
+
+@router.post("/{ticket_id}/supervise", response_model=TicketView, responses=errors(422))
+async def supervise(
+    ticket_id: str, body: SuperviseIn, ctx: Context, who: CurrentPrincipal
+) -> TicketView:
+    """挂牌督办: the office supervises a major hazard's rectification by ``due_at`` (in the
+    future, else 422), which becomes the ticket's due time, so escalation runs on it; admin
+    and duty; 409 for a general hazard or a closed ticket."""
+    await _registrar(ctx, who, ticket_id, "supervise a ticket (挂牌督办)")
+    try:
+        due_ms = parse_rfc3339(body.due_at)
+    except ValueError as exc:
+        raise HTTPException(422, f"due_at: {exc}") from exc
+    if due_ms <= ctx.clock.now_ms():
+        raise HTTPException(422, "due_at: the supervision deadline must be in the future")
+    try:
+        done = await ctx.tickets.supervise(
+            ticket_id,
+            due_ms=due_ms,
+            note=body.note,
+            role=who.role,
+            by=who.actor,
+            buildings=who.buildings,
+        )
+    except TicketError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    return done.seen_by(who.role)
+
+
+@router.post("/{ticket_id}/refer", response_model=TicketView, responses=errors(422))
+async def refer(ticket_id: str, body: ReferIn, ctx: Context, who: CurrentPrincipal) -> TicketView:
+    """移送: refer the ticket to the competent department, one of ``tickets.departments``
+    (422 naming them otherwise); with ``reply``, record that department's answer on a ticket
+    already referred to it. Admin and duty."""
+    await _registrar(ctx, who, ticket_id, "refer a ticket (移送)")
+    if body.department not in ctx.tickets.departments:
+        raise HTTPException(422, f"department: one of {', '.join(ctx.tickets.departments)}")
+    try:
+        done = await ctx.tickets.refer(
+            ticket_id,
+            department=body.department,
+            note=body.note,
+            reply=body.reply,
+            role=who.role,
+            by=who.actor,
+            buildings=who.buildings,
+        )
+    except TicketError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    return done.seen_by(who.role)
+
+
+async def _registrar(ctx: ApiContext, who: Principal, ticket_id: str, what: str) -> None:
+    """404 for a ticket the caller does not see (as everywhere), then 403 for a role that
+    does not keep the register; the gateway checks both again in its turn."""
+    if who.role in _REGISTRARS:
+        return
+    await run_in_threadpool(_visible, ctx, who, ticket_id)
+    raise HTTPException(403, f"a {who.role} token cannot {what}; admin and duty tokens can")
 
 
 def _visible(ctx: ApiContext, who: Principal, ticket_id: str) -> TicketView:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -156,6 +156,16 @@ class TicketResponsible(Section):
     inspection: str = Field(default="公共安全办", description="when a request names none")
 
 
+# The competent departments of the district the plan refers hazards to (移送).
+DEFAULT_DEPARTMENTS: Final = (
+    "区应急管理局",
+    "区消防救援支队",
+    "区市场监管局",
+    "区住建委",
+    "区城市管理委",
+)
+
+
 class TicketsConfig(Section):
     escalate_every_s: int = Field(
         default=86400,
@@ -171,6 +181,22 @@ class TicketsConfig(Section):
     outbox_keep_days: int = Field(
         default=180, ge=1, description="exported ticket changes are kept this long, then pruned"
     )
+    departments: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_DEPARTMENTS),
+        min_length=1,
+        description="the departments a ticket may be referred to (移送, POST "
+        "/api/v1/tickets/{id}/refer), by the names the district uses",
+    )
+
+    @field_validator("departments")
+    @classmethod
+    def _departments(cls, value: list[str]) -> list[str]:
+        names = [name.strip() for name in value]
+        if not all(names):
+            raise ValueError("a department's name cannot be empty")
+        if len(set(names)) != len(names):
+            raise ValueError("each department is named once")
+        return names
 
     @field_validator("export_url")
     @classmethod

@@ -13,7 +13,8 @@ from gateway.shapes.base import Shape, at
 
 
 class HistoryEntry(Shape):
-    """One line of a ticket's history: a move, or an escalation (``from`` == ``to``)."""
+    """One line of a ticket's history: a move, or (``from`` == ``to``) an escalation or a
+    change to the hazard register (classified, supervised, referred)."""
 
     at: str
     by: str
@@ -55,6 +56,17 @@ class TicketObject(Shape):
     updated_at: str
     closed_at: str | None
     created_by: str
+    # The hazard register (隐患台账, docs/tickets.md).
+    hazard_class: str = Field(description="major (重大事故隐患) or general (一般隐患)")
+    hazard_criterion: str | None = Field(
+        description="the national criterion a major hazard was judged by"
+    )
+    source: str = Field(description="alarm, inspection, backlog, manual or public")
+    supervised: bool = Field(description="under the office's supervision (挂牌督办)")
+    supervised_at: str | None = Field(description="supervised since; its deadline is due_at")
+    referred_to: str | None = Field(description="the department it was referred to (移送)")
+    referred_at: str | None
+    referral_reply: str | None = Field(description="that department's answer")
     history: list[HistoryEntry]
 
     @classmethod
@@ -76,6 +88,14 @@ class TicketObject(Shape):
             updated_at=at(ticket.updated_ms),
             closed_at=rfc3339(ticket.closed_ms),
             created_by=ticket.created_by,
+            hazard_class=ticket.hazard_class,
+            hazard_criterion=ticket.hazard_criterion,
+            source=ticket.source,
+            supervised=ticket.supervised_ms is not None,
+            supervised_at=rfc3339(ticket.supervised_ms),
+            referred_to=ticket.referred_to,
+            referred_at=rfc3339(ticket.referred_ms),
+            referral_reply=ticket.referral_reply,
             history=[HistoryEntry.of(entry) for entry in history],
         )
 

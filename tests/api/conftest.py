@@ -15,6 +15,7 @@ from alerting.model import Alarm, AlarmError
 from api import ApiContext, create_app
 from core.clock import FakeClock
 from core.config import DevicesConfig
+from core.config.domain import DEFAULT_DEPARTMENTS
 from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.commands import RegistryCommands
@@ -55,6 +56,8 @@ class FakeAlarmOperations:
 
 
 class FakeTicketOperations:
+    departments = DEFAULT_DEPARTMENTS
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.result: TicketObject | Exception | None = None
@@ -64,6 +67,15 @@ class FakeTicketOperations:
 
     async def transition(self, ticket_id: str, *, by: Actor, **kwargs: Any) -> TicketObject:
         return self._answer("transition", ticket_id=ticket_id, by=by.name, **kwargs)
+
+    async def classify(self, ticket_id: str, *, by: Actor, **kwargs: Any) -> TicketObject:
+        return self._answer("classify", ticket_id=ticket_id, by=by.name, **kwargs)
+
+    async def supervise(self, ticket_id: str, *, by: Actor, **kwargs: Any) -> TicketObject:
+        return self._answer("supervise", ticket_id=ticket_id, by=by.name, **kwargs)
+
+    async def refer(self, ticket_id: str, *, by: Actor, **kwargs: Any) -> TicketObject:
+        return self._answer("refer", ticket_id=ticket_id, by=by.name, **kwargs)
 
     def _answer(self, what: str, **kwargs: Any) -> TicketObject:
         self.calls.append((what, kwargs))

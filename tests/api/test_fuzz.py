@@ -34,7 +34,7 @@ import os
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +55,20 @@ from schemathesis.core.result import Ok
 from adapters.registry import default_registry
 from alerting.model import Alarm, AlarmError, AlarmNotFound
 from alerting.rule_engine import RuleEngine
-from alerting.tickets import Role, Ticket, move, opened_entry
+from alerting.tickets import (
+    Role,
+    Ticket,
+    TicketEntry,
+    classify,
+    move,
+    opened_entry,
+    refer,
+    supervise,
+)
 from api import ApiContext, create_app
 from core.clock import FakeClock
 from core.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig
+from core.config.domain import DEFAULT_DEPARTMENTS
 from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.commands import RegistryCommands, TicketNotFound
@@ -140,6 +150,8 @@ class Tickets:
     """Open and move tickets by the lifecycle's own rules (alerting.tickets.move) over the
     stored ticket; nothing is written."""
 
+    departments = DEFAULT_DEPARTMENTS
+
     def __init__(self, engine: sa.Engine, clock: FakeClock) -> None:
         self._engine = engine
         self._clock = clock
@@ -191,6 +203,69 @@ class Tickets:
             entry_id=self._ids.new(now),
             responsible=responsible,
         )
+        return TicketObject.of(updated, [*history, entry])
+
+    async def classify(
+        self,
+        ticket_id: str,
+        *,
+        hazard_class: str,
+        criterion: str | None,
+        note: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject:
+        return self._change(ticket_id, buildings, lambda t, now, entry_id: classify(
+            t, hazard_class=hazard_class, criterion=criterion, role=role, by=by.name,
+            note=note, now=now, entry_id=entry_id,
+        ))  # fmt: skip
+
+    async def supervise(
+        self,
+        ticket_id: str,
+        *,
+        due_ms: int,
+        note: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject:
+        return self._change(ticket_id, buildings, lambda t, now, entry_id: supervise(
+            t, due_ms=due_ms, role=role, by=by.name, note=note, now=now, entry_id=entry_id,
+        ))  # fmt: skip
+
+    async def refer(
+        self,
+        ticket_id: str,
+        *,
+        department: str,
+        note: str | None,
+        reply: str | None,
+        role: Role,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> TicketObject:
+        return self._change(ticket_id, buildings, lambda t, now, entry_id: refer(
+            t, department=department, departments=self.departments, reply=reply, role=role,
+            by=by.name, note=note, now=now, entry_id=entry_id,
+        ))  # fmt: skip
+
+    def _change(
+        self,
+        ticket_id: str,
+        buildings: frozenset[str] | None,
+        change: Callable[[Ticket, int, str], tuple[Ticket, TicketEntry]],
+    ) -> TicketObject:
+        """A register change (classify, supervise, refer) by the pure rules, as the gateway
+        makes it; nothing is written."""
+        with self._engine.connect() as conn:
+            loaded = load_ticket(conn, ticket_id)
+        if loaded is None or (buildings is not None and loaded[0].building_id not in buildings):
+            raise TicketNotFound(f"ticket {ticket_id!r} not found")
+        ticket, history = loaded
+        now = self._clock.now_ms()
+        updated, entry = change(ticket, now, self._ids.new(now))
         return TicketObject.of(updated, [*history, entry])
 
 
@@ -442,6 +517,9 @@ def _ticket(ids: IdFactory, now: int, building: str, status: str) -> Ticket:
         created_ms=now - 5000,
         updated_ms=now - 5000,
         created_by="admin (config)",
+        # A major hazard in review: one that may be classified, supervised and referred.
+        hazard_class="major" if status == "review" else "general",
+        hazard_criterion="GB 35181-2017 5.1" if status == "review" else None,
     )
 
 

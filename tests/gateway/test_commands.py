@@ -202,6 +202,122 @@ def test_overdue_tickets_are_escalated_a_level_per_period(rig: Rig) -> None:
     assert steps == ["逾期升级：函告（第1级）", "逾期升级：通报（第2级）"]
 
 
+GB = "《重大火灾隐患判定方法》GB 35181-2017 第5.1条"
+
+
+async def _opened(rig: Rig, **fields: Any) -> str:
+    base: dict[str, Any] = {
+        "title": "疏散通道堵塞", "category": "inspection", "building_id": "B1",
+        "severity": "warning", "responsible": None, "due_ms": None, "venue_type": None,
+        "note": None,
+    }  # fmt: skip
+    return (await rig.tickets.create(by=OFFICER, **{**base, **fields})).id
+
+
+def test_a_supervised_major_hazard_escalates_on_the_offices_deadline(rig: Rig) -> None:
+    """Opened general with a month to go; classified major and supervised (挂牌督办) with two
+    days: escalation follows the office's deadline, not the ticket's own."""
+    day = 86_400_000
+
+    async def scenario() -> tuple[int, int]:
+        async with running(rig):
+            start = rig.clock.now_ms()
+            tid = await _opened(rig, due_ms=start + 30 * day)
+            scope = {"role": "duty", "by": OFFICER, "buildings": None}
+            await rig.tickets.classify(
+                tid, hazard_class="major", criterion=GB, note="复核", **scope
+            )
+            done = await rig.tickets.supervise(
+                tid, due_ms=start + 2 * day, note="区安委会挂牌", **scope
+            )
+            assert (done.supervised, done.hazard_class) == (True, "major")
+            rig.clock.advance(3 * day - 1)  # a day past the deadline, less a millisecond
+            early = await rig.tickets.escalate_overdue()
+            rig.clock.advance(1)
+            return early, await rig.tickets.escalate_overdue()
+
+    assert asyncio.run(scenario()) == (0, 1)
+    (ticket,) = rig.rows(schema.tickets)
+    assert (ticket.hazard_class, ticket.hazard_criterion, ticket.source) == ("major", GB, "manual")
+    assert ticket.supervised_ms is not None and ticket.escalation_level == 1
+    notes = {h.note for h in rig.rows(schema.ticket_history)}
+    assert notes == {
+        None,  # opened
+        f"隐患分级：重大事故隐患（{GB}）：复核",
+        "挂牌督办，整改期限 2026-01-03T00:00:00.000Z：区安委会挂牌",
+        "逾期升级：函告（第1级）",
+    }
+    actions = [a for a, *_ in _audit(rig)]
+    assert actions == ["ticket.create", "ticket.classify", "ticket.supervise"]
+
+
+def test_referral_and_its_reply_are_recorded_and_audited(rig: Rig) -> None:
+    async def scenario() -> tuple[str | None, str | None]:
+        async with running(rig):
+            tid = await _opened(rig)
+            scope = {"role": "admin", "by": OFFICER, "buildings": None}
+            await rig.tickets.refer(
+                tid, department="区住建委", note="违法搭建", reply=None, **scope
+            )
+            done = await rig.tickets.refer(
+                tid, department="区住建委", note=None, reply="已责令拆除", **scope
+            )
+            return done.referred_to, done.referral_reply
+
+    assert asyncio.run(scenario()) == ("区住建委", "已责令拆除")
+    (ticket,) = rig.rows(schema.tickets)
+    assert (ticket.referred_to, ticket.referral_reply) == ("区住建委", "已责令拆除")
+    assert ticket.referred_ms is not None
+    assert [a for a, *_ in _audit(rig)] == ["ticket.create", "ticket.refer", "ticket.refer"]
+
+
+def test_register_changes_refused_leave_no_trace(rig: Rig) -> None:
+    manager = Actor(name="物业 王", role="manager", token_id="01MGR")
+    day = 86_400_000
+
+    async def scenario() -> list[TicketError]:
+        refused: list[TicketError] = []
+        async with running(rig):
+            general = await _opened(rig)
+            now = rig.clock.now_ms()
+            duty: dict[str, Any] = {"role": "duty", "by": OFFICER, "buildings": None}
+            mine: dict[str, Any] = {
+                "role": "manager",
+                "by": manager,
+                "buildings": frozenset({"B1"}),
+            }
+            theirs: dict[str, Any] = {**mine, "buildings": frozenset({"B2"})}
+            refer = rig.tickets.refer
+            attempts: list[Callable[[], Any]] = [
+                lambda: rig.tickets.supervise(general, due_ms=now + day, note=None, **duty),
+                lambda: refer(general, department="区教育局", note=None, reply=None, **duty),
+                lambda: refer(general, department="区住建委", note=None, reply=None, **mine),
+                lambda: refer(general, department="区住建委", note=None, reply=None, **theirs),
+                lambda: rig.tickets.classify(
+                    general, hazard_class="major", criterion=None, note=None, **duty
+                ),
+                lambda: rig.tickets.supervise("NOPE", due_ms=now + day, note=None, **duty),
+            ]
+            for attempt in attempts:
+                with pytest.raises(TicketError) as err:
+                    await attempt()
+                refused.append(err.value)
+        return refused
+
+    refused = asyncio.run(scenario())
+    assert [e.status for e in refused] == [409, 422, 403, 404, 422, 404]
+    assert "only a major hazard" in str(refused[0])
+    assert str(refused[1]).startswith("department: one of 区应急管理局, 区消防救援支队")
+    (ticket,) = rig.rows(schema.tickets)
+    assert (ticket.hazard_class, ticket.supervised_ms, ticket.referred_to) == (
+        "general",
+        None,
+        None,
+    )
+    assert [h.to_status for h in rig.rows(schema.ticket_history)] == ["open"]
+    assert [a for a, *_ in _audit(rig)] == ["ticket.create"]
+
+
 # ---- the registry: stored, audited, applied to ingest, held messages released ----------
 
 

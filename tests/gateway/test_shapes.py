@@ -42,6 +42,9 @@ TICKET_KEYS = {
     "id", "alarm_id", "title", "category", "severity", "building_id", "status",
     "responsible", "due_at", "escalation_level", "created_at", "closed_at", "history",
     "venue_type", "updated_at", "created_by",
+    # the hazard register (隐患台账), contract section 6
+    "hazard_class", "hazard_criterion", "source", "supervised", "supervised_at", "referred_to",
+    "referred_at", "referral_reply",
 }  # fmt: skip
 ENTRY_KEYS = {"at", "by", "from", "to", "note", "escalation_level"}
 DEVICE_KEYS = {
@@ -231,6 +234,14 @@ def test_a_ticket_is_exactly_the_contract_object_with_its_history_in_order() -> 
         "updated_at": LATER,
         "closed_at": None,
         "created_by": "rules",
+        "hazard_class": "general",
+        "hazard_criterion": None,
+        "source": "manual",
+        "supervised": False,
+        "supervised_at": None,
+        "referred_to": None,
+        "referred_at": None,
+        "referral_reply": None,
         "history": [
             {"at": AT, "by": "rules", "from": None, "to": "open",
              "note": "由报警 AL1 自动生成", "escalation_level": 0},
@@ -240,6 +251,27 @@ def test_a_ticket_is_exactly_the_contract_object_with_its_history_in_order() -> 
     }  # fmt: skip
     assert set(wire) == TICKET_KEYS
     assert all(set(line) == ENTRY_KEYS for line in wire["history"])
+
+
+def test_a_ticket_shows_its_place_in_the_hazard_register() -> None:
+    registered = ticket(
+        hazard_class="major",
+        hazard_criterion="GB 35181-2017 第5.1条",
+        source="alarm",
+        supervised_ms=T + 1000,
+        referred_to="区消防救援支队",
+        referred_ms=T + 90_500,
+        referral_reply="已立案",
+    )
+    wire = TicketObject.of(registered, []).wire()
+    assert set(wire) == TICKET_KEYS
+    assert (wire["hazard_class"], wire["hazard_criterion"], wire["source"]) == (
+        "major", "GB 35181-2017 第5.1条", "alarm",
+    )  # fmt: skip
+    assert (wire["supervised"], wire["supervised_at"]) == (True, "2026-01-01T00:00:01.000Z")
+    assert (wire["referred_to"], wire["referred_at"], wire["referral_reply"]) == (
+        "区消防救援支队", LATER, "已立案",
+    )  # fmt: skip
 
 
 def test_a_ticket_keeps_the_history_in_the_order_given() -> None:

@@ -96,6 +96,7 @@ def test_tickets_from_alarms_take_policy_from_config_and_registry(db: DbEngine) 
     assert fire.due_ms == clock.now_ms() + DAY_S * 1000
     assert ebike.responsible == "安居物业"  # the building's property company
     assert ebike.due_ms == clock.now_ms() + 3 * DAY_S * 1000
+    assert (fire.source, fire.hazard_class) == ("alarm", "general")  # the register's defaults
     with db.connect() as conn:
         loaded = load_ticket(conn, "TKT1")
     assert loaded is not None

@@ -8,7 +8,14 @@ import msgspec
 import pytest
 from fastapi.testclient import TestClient
 
-from alerting.tickets import Ticket, TicketEntry, TicketError, TicketForbidden, opened_entry
+from alerting.tickets import (
+    Ticket,
+    TicketEntry,
+    TicketError,
+    TicketForbidden,
+    TicketInvalid,
+    opened_entry,
+)
 from gateway.commands import TicketNotFound
 from gateway.shapes import TicketObject
 from gateway.store import schema
@@ -128,7 +135,8 @@ def test_opening_a_ticket_goes_to_the_gateway(client: TestClient, api: Api) -> N
         "create",
         {"by": "duty test", "title": "灭火器过期", "category": "inspection", "building_id": "B2",
          "severity": "warning", "responsible": None, "due_ms": 1_790_812_800_000,
-         "venue_type": "shop", "note": "巡查"},
+         "venue_type": "shop", "note": "巡查", "hazard_class": "general",
+         "hazard_criterion": None},
     )  # fmt: skip
 
 
@@ -143,6 +151,10 @@ def test_opening_a_ticket_goes_to_the_gateway(client: TestClient, api: Api) -> N
         ({"title": ""}, "title: "),
         ({"severity": "apocalyptic"}, "severity: "),
         ({"assignee": "x"}, "assignee: Extra inputs"),
+        ({"hazard_class": "major"}, "hazard_criterion: a major hazard (重大事故隐患) needs"),
+        ({"hazard_class": "major", "hazard_criterion": " "}, "hazard_criterion: "),
+        ({"hazard_class": "grave"}, "hazard_class: "),
+        ({"source": "alarm"}, "source: Extra inputs"),  # opened by hand: always manual
     ],
 )
 def test_opening_a_ticket_is_validated_before_the_gateway_is_asked(
@@ -210,3 +222,174 @@ def test_a_move_is_validated(client: TestClient, api: Api, body: dict[str, objec
     answer = client.post("/api/v1/tickets/T1/transition", headers=ADMIN, json=body)
     assert answer.status_code == 422
     assert api.tickets.calls == []
+
+
+# ---- the hazard register (隐患台账): classify, supervise (挂牌督办), refer (移送) ----------
+
+GB = "《重大火灾隐患判定方法》GB 35181-2017 第5.1条"
+REGISTER = [
+    ("supervise", {"due_at": "2026-10-01T00:00:00Z", "note": "挂牌"}),
+    ("refer", {"department": "区消防救援支队", "note": "移送"}),
+    ("classify", {"hazard_class": "major", "criterion": GB}),
+]
+
+
+@pytest.mark.usefixtures("street")
+def test_opening_a_major_hazard_cites_its_criterion(client: TestClient, api: Api) -> None:
+    made = ticket("T9", building="B2")
+    api.tickets.result = TicketObject.of(made, [])
+    body = {"title": "疏散通道堵塞", "category": "inspection", "building_id": "B2",
+            "hazard_class": "major", "hazard_criterion": GB}  # fmt: skip
+    answer = client.post("/api/v1/tickets", headers=ADMIN, json=body)
+    assert answer.status_code == 201, answer.text
+    ((_, call),) = api.tickets.calls
+    assert (call["hazard_class"], call["hazard_criterion"]) == ("major", GB)
+
+
+@pytest.mark.usefixtures("street")
+def test_the_register_filters(client: TestClient, api: Api) -> None:
+    store(
+        api,
+        msgspec.structs.replace(
+            ticket("T5", created=5000), hazard_class="major", hazard_criterion=GB,
+            source="inspection", supervised_ms=T0 + 6000,
+        ),
+        msgspec.structs.replace(ticket("T6", created=6000, building="B2"), source="alarm"),
+    )  # fmt: skip
+    assert ids(client, ADMIN, hazard_class="major") == ["T5"]
+    assert ids(client, ADMIN, hazard_class="general") == ["T6", "T4", "T3", "T2", "T1"]
+    assert ids(client, ADMIN, source="alarm") == ["T6"]
+    assert ids(client, ADMIN, source="inspection") == ["T5"]
+    assert ids(client, ADMIN, supervised="true") == ["T5"]
+    assert ids(client, ADMIN, supervised="false", source="manual") == ["T4", "T3", "T2", "T1"]
+    one = client.get("/api/v1/tickets/T5", headers=ADMIN).json()
+    register = ("hazard_class", "hazard_criterion", "source", "supervised", "referred_to")
+    assert [one[key] for key in register] == ["major", GB, "inspection", True, None]
+    assert one["supervised_at"] == "2026-09-21T14:13:26.000Z"  # T0 + 6 s
+    manager = bearer(client, "manager", ["B2"])
+    assert ids(client, manager, source="alarm") == ["T6"]
+    assert ids(client, manager, hazard_class="major") == []  # T5 is another building's
+    bad = client.get("/api/v1/tickets", headers=ADMIN, params={"hazard_class": "grave"})
+    assert bad.status_code == 422
+
+
+@pytest.mark.usefixtures("street")
+def test_supervising_goes_to_the_gateway_with_the_deadline(client: TestClient, api: Api) -> None:
+    api.tickets.result = TicketObject.of(ticket("T1"), [])
+    duty = bearer(client, "duty")
+    answer = client.post(
+        "/api/v1/tickets/T1/supervise",
+        headers=duty,
+        json={"due_at": "2026-10-01T00:00:00Z", "note": "区安委会挂牌"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert api.tickets.calls == [
+        (
+            "supervise",
+            {"ticket_id": "T1", "by": "duty test", "due_ms": 1_790_812_800_000,
+             "note": "区安委会挂牌", "role": "duty", "buildings": None},
+        )
+    ]  # fmt: skip
+
+
+@pytest.mark.usefixtures("street")
+@pytest.mark.parametrize(
+    ("due_at", "says"),
+    [
+        ("2026-01-02T00:00:00Z", "due_at: the supervision deadline must be in the future"),
+        ("next week", "due_at: "),
+    ],
+)
+def test_a_supervision_deadline_is_a_future_time(
+    client: TestClient, api: Api, due_at: str, says: str
+) -> None:
+    # The clock is at T0 + 2 days (2026-09-23).
+    answer = client.post("/api/v1/tickets/T1/supervise", headers=ADMIN, json={"due_at": due_at})
+    assert answer.status_code == 422
+    assert says in answer.json()["detail"]
+    assert api.tickets.calls == []
+
+
+@pytest.mark.usefixtures("street")
+def test_referral_goes_to_the_gateway_with_the_reply(client: TestClient, api: Api) -> None:
+    api.tickets.result = TicketObject.of(ticket("T3", building="B2"), [])
+    answer = client.post(
+        "/api/v1/tickets/T3/refer",
+        headers=ADMIN,
+        json={"department": "区市场监管局", "note": "无证经营", "reply": "已查处"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert api.tickets.calls == [
+        (
+            "refer",
+            {"ticket_id": "T3", "by": "admin (config)", "department": "区市场监管局",
+             "note": "无证经营", "reply": "已查处", "role": "admin", "buildings": None},
+        )
+    ]  # fmt: skip
+
+
+@pytest.mark.usefixtures("street")
+def test_an_unknown_department_is_422_naming_the_allowed_ones(client: TestClient, api: Api) -> None:
+    answer = client.post("/api/v1/tickets/T1/refer", headers=ADMIN, json={"department": "区教育局"})
+    assert answer.status_code == 422
+    assert answer.json() == {
+        "detail": "department: one of 区应急管理局, 区消防救援支队, 区市场监管局, 区住建委, "
+        "区城市管理委"
+    }
+    assert api.tickets.calls == []
+
+
+@pytest.mark.usefixtures("street")
+def test_classifying_goes_to_the_gateway_and_a_major_one_needs_its_criterion(
+    client: TestClient, api: Api
+) -> None:
+    api.tickets.result = TicketObject.of(ticket("T1"), [])
+    url = "/api/v1/tickets/T1/classify"
+    missing = client.post(url, headers=ADMIN, json={"hazard_class": "major"})
+    assert missing.status_code == 422 and "hazard_criterion: a major hazard" in missing.text
+    assert api.tickets.calls == []
+    done = client.post(url, headers=ADMIN, json={"hazard_class": "major", "criterion": GB})
+    assert done.status_code == 200, done.text
+    assert api.tickets.calls == [
+        (
+            "classify",
+            {"ticket_id": "T1", "by": "admin (config)", "hazard_class": "major",
+             "criterion": GB, "note": None, "role": "admin", "buildings": None},
+        )
+    ]  # fmt: skip
+
+
+@pytest.mark.usefixtures("street")
+@pytest.mark.parametrize(("action", "body"), REGISTER)
+def test_a_manager_does_not_keep_the_register(
+    client: TestClient, api: Api, action: str, body: dict[str, object]
+) -> None:
+    """Its own building's ticket: 403; another building's, or none: 404, as if absent."""
+    manager = bearer(client, "manager", ["B1"])
+    own = client.post(f"/api/v1/tickets/T1/{action}", headers=manager, json=body)
+    assert own.status_code == 403
+    assert "a manager token cannot" in own.json()["detail"]
+    for other in ("T3", "NOPE"):
+        hidden = client.post(f"/api/v1/tickets/{other}/{action}", headers=manager, json=body)
+        assert hidden.status_code == 404
+        assert hidden.json() == {"detail": f"ticket {other!r} not found"}
+    assert api.tickets.calls == []
+
+
+@pytest.mark.usefixtures("street")
+@pytest.mark.parametrize(("action", "body"), REGISTER)
+@pytest.mark.parametrize(
+    "error",
+    [
+        TicketError("ticket T1 is a general hazard; only a major hazard is supervised"),
+        TicketInvalid("due_at: the supervision deadline must be in the future"),
+        TicketNotFound("ticket 'T1' not found"),
+    ],
+)
+def test_register_refusals_keep_their_status_and_reason(
+    client: TestClient, api: Api, action: str, body: dict[str, object], error: TicketError
+) -> None:
+    api.tickets.result = error
+    answer = client.post(f"/api/v1/tickets/T1/{action}", headers=ADMIN, json=body)
+    assert answer.status_code == error.status
+    assert answer.json() == {"detail": str(error)}
