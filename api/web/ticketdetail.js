@@ -9,19 +9,36 @@ import { fail } from "./notices.js";
 export function ticketDetail({ api, state, tickets, nav, openAlarm }) {
   let shown = null; // the ticket in the dialog
 
+  // A line whose status stays is an escalation when its level rose, and otherwise a change
+  // to the hazard register (分级, 挂牌督办, 移送), which its note says.
   function timeline(ticket) {
     const list = el("ol", { class: "timeline", "data-testid": "ticket-timeline" });
+    let level = 0;
     for (const entry of ticket.history || []) {
-      const what = entry.from === entry.to && entry.escalation_level
-        ? t("ticket.escalated", { level: t(`level.${entry.escalation_level}`) })
-        : entry.from ? `${t(`status.${entry.from}`)} → ${t(`status.${entry.to}`)}`
-          : `${t("ticket.created_entry")} · ${t(`status.${entry.to}`)}`;
+      const stays = entry.from === entry.to;
+      const escalated = stays && entry.escalation_level > level;
+      level = entry.escalation_level;
+      const what = escalated ? t("ticket.escalated", { level: t(`level.${entry.escalation_level}`) })
+        : stays ? t("ticket.register_entry")
+          : entry.from ? `${t(`status.${entry.from}`)} → ${t(`status.${entry.to}`)}`
+            : `${t("ticket.created_entry")} · ${t(`status.${entry.to}`)}`;
       list.append(el("li", {},
         el("span", { class: "when" }, localTime(entry.at)), " ",
         el("strong", {}, what), ` · ${entry.by}`,
         entry.note ? el("div", { class: "note" }, entry.note) : null));
     }
     return list;
+  }
+
+  function hazardClass(ticket) {
+    const name = t(`hazard.${ticket.hazard_class}`);
+    return ticket.hazard_criterion ? `${name}（${ticket.hazard_criterion}）` : name;
+  }
+
+  function referral(ticket) {
+    if (!ticket.referred_to) return null;
+    const when = ticket.referred_at ? ` · ${localTime(ticket.referred_at)}` : "";
+    return `${ticket.referred_to}${when}`;
   }
 
   function escalation(ticket) {
@@ -49,6 +66,11 @@ export function ticketDetail({ api, state, tickets, nav, openAlarm }) {
           ["ticket.status", t(`status.${ticket.status}`)],
           ["ticket.category", t(`category.${ticket.category}`)],
           ["ticket.severity", t(`severity.${ticket.severity}`)],
+          ["ticket.hazard_class", hazardClass(ticket)],
+          ["ticket.source", t(`source.${ticket.source}`)],
+          ["ticket.supervised", ticket.supervised ? localTime(ticket.supervised_at) : null],
+          ["ticket.referred", referral(ticket)],
+          ["ticket.referral_reply", ticket.referral_reply],
           ["ticket.building", state.buildingName(ticket.building_id)],
           ["tickets.responsible", ticket.responsible],
           ["tickets.due", tickets.dueLine(ticket, Date.now(), true)],

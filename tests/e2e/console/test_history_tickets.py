@@ -209,3 +209,38 @@ def test_errors_are_told_in_the_page_and_its_language(console: Console, building
     page.click("[data-testid=alarm-ticket]")
     page.wait_for_selector("[data-testid=dialog][open] [data-testid=ticket-timeline]")
     assert "Timeline" in page.inner_text("[data-testid=dialog]")
+
+
+def test_a_ticket_shows_its_place_in_the_hazard_register(console: Console, building: str) -> None:
+    """Classified major with its criterion, supervised (挂牌督办) and referred (移送): the
+    detail says so, and the timeline shows those lines as register changes, not escalations."""
+    console.building(building, name="金泰里9号楼", venue_type="restaurant")
+    duty = console.token("duty")
+    made = console.gateway.call(
+        "POST", "/api/v1/tickets", token=duty,
+        json={"title": "后厨燃气软管老化", "category": "gas", "building_id": building,
+              "hazard_class": "major", "hazard_criterion": "GB 35181-2017 第6.3条"},
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    ticket_id = made.json()["id"]
+    for path, body in (
+        ("supervise", {"due_at": "2099-01-01T00:00:00Z", "note": "街道挂牌"}),
+        ("refer", {"department": "区市场监管局", "note": "燃气具"}),
+    ):
+        answer = console.gateway.call(
+            "POST", f"/api/v1/tickets/{ticket_id}/{path}", token=duty, json=body
+        )
+        assert answer.status_code == 200, answer.text
+    page = console.page()
+    console.sign_in(page, duty)
+    page.wait_for_selector("#ticket-list [data-testid=ticket-open]")
+    page.click("#ticket-list [data-testid=ticket-open]")
+    page.wait_for_selector("[data-testid=dialog][open] [data-testid=ticket-timeline]")
+    detail = page.inner_text("[data-testid=dialog][open]")
+    assert "重大事故隐患（GB 35181-2017 第6.3条）" in detail
+    assert "人工录入" in detail and "区市场监管局" in detail
+    timeline = page.inner_text("[data-testid=ticket-timeline]")
+    assert timeline.count("隐患台账") == 2  # supervised, referred
+    assert "挂牌督办" in timeline and "移送 区市场监管局" in timeline
+    assert "升级为" not in timeline
+    console.shot(page, "ticket-register-zh-desktop")
