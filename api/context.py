@@ -15,6 +15,7 @@ from api.sessions import AuthFailures, TokenUsage
 from core.clock import Clock
 from core.ids import IdFactory
 from gateway.audit import Actor
+from gateway.backlog import BacklogReport
 from gateway.http_ingest import PushResult
 from gateway.hub import EventHub
 from gateway.shapes import TicketObject
@@ -41,6 +42,10 @@ class TicketOperations(Protocol):
         ...
 
     async def create(self, *, by: Actor, **fields: Any) -> TicketObject: ...
+
+    async def import_backlog(
+        self, rows: list[tuple[int, dict[str, str]]], *, by: Actor, where: str
+    ) -> BacklogReport: ...
 
     async def transition(
         self,

@@ -20,9 +20,10 @@ from alerting.tickets import (
     refer,
     supervise,
 )
-from core.clock import Clock
+from core.clock import Clock, SystemClock
 from core.ids import IdFactory
 from gateway.audit import Actor, audit_row, record_upsert
+from gateway.backlog import BacklogReport, import_backlog
 from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
 from gateway.pending import PendingReleaser
 from gateway.pipeline import Pipeline
@@ -140,17 +141,40 @@ class TicketCommands:
         desk: TicketDesk,
         ids: IdFactory,
         escalate_every_ms: int,
+        clock: Clock | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._store = store
         self._desk = desk
         self._ids = ids
         self._every = escalate_every_ms
+        self._clock = clock or SystemClock()
 
     @property
     def departments(self) -> tuple[str, ...]:
         """Where a ticket may be referred (移送): ``tickets.departments``."""
         return self._desk.departments
+
+    async def import_backlog(
+        self, rows: list[tuple[int, dict[str, str]]], *, by: Actor, where: str
+    ) -> BacklogReport:
+        """The hazard backlog (存量隐患), in one transaction on the store's thread: not a
+        pipeline turn, so that a long import never holds an alarm back."""
+        now = self._clock.now_ms()
+        audit_id = self._ids.new(now)
+
+        def work(conn: Connection) -> BacklogReport:
+            return import_backlog(
+                lambda write: write(conn),
+                iter(rows),
+                config=self._desk.config,
+                now_ms=now,
+                actor=by,
+                audit_id=audit_id,
+                where=where,
+            )
+
+        return await _in_store(self._store, work)
 
     async def create(self, *, by: Actor, **fields: Any) -> TicketObject:
         async def command(turn: Turn) -> TicketObject:

@@ -38,6 +38,13 @@ from gateway.store.tickets import ticket_from_row
 from gateway.turn import Turn
 
 
+def responsible_for(config: TicketsConfig, category: str, property_company: str | None) -> str:
+    """Who rectifies a ticket of ``category`` when nobody is named: the office the config
+    names for it, else the building's property company (物业)."""
+    named: str = getattr(config.responsible, category)
+    return named or property_company or "物业公司"
+
+
 class TicketDesk:
     def __init__(self, *, config: TicketsConfig, registry: DeviceIndex, ids: IdFactory) -> None:
         self._config = config
@@ -47,6 +54,10 @@ class TicketDesk:
     @property
     def exporting(self) -> bool:
         return bool(self._config.export_url)
+
+    @property
+    def config(self) -> TicketsConfig:
+        return self._config
 
     @property
     def departments(self) -> tuple[str, ...]:
@@ -127,13 +138,10 @@ class TicketDesk:
         return ticket, [entry]
 
     def responsible(self, category: str, building_id: str) -> str:
-        named: str = getattr(self._config.responsible, category)
-        if named:
-            return named
         building = self._registry.building(building_id)
-        if building is not None and building.property_company:
-            return building.property_company
-        return "物业公司"
+        return responsible_for(
+            self._config, category, building.property_company if building else None
+        )
 
     def due_s(self, category: str) -> int:
         due: int = getattr(self._config.due_s, category)

@@ -268,6 +268,7 @@ def assemble(
         desk=desk,
         ids=shared.ids,
         escalate_every_ms=s.tickets.escalate_every_s * 1000,
+        clock=shared.clock,
     )
     exporter = None
     if s.tickets.export_url:

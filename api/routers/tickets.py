@@ -3,19 +3,22 @@ the hazard register (隐患台账): classifying, supervising (挂牌督办), ref
 
 from __future__ import annotations
 
+import csv
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from alerting.tickets import VENUE_TYPES, TicketError, TicketInvalid, check_class
-from api.auth import Context, CurrentPrincipal, Operator, Principal
+from api.auth import Admin, Context, CurrentPrincipal, Operator, Principal
 from api.context import ApiContext
 from api.responses import SIGNED_IN, errors
 from api.routers.common import PagingParams, fetch_page, not_found, scoped
 from api.schemas import ClassifyIn, Page, ReferIn, SuperviseIn, TicketIn, TransitionIn
 from core.timefmt import parse_rfc3339
+from gateway.backlog import csv_rows
 from gateway.shapes import TicketObject, TicketView
 from gateway.store import schema
 from gateway.store.tickets import histories, load_ticket, ticket_from_row
@@ -110,6 +113,39 @@ async def create_ticket(body: TicketIn, ctx: Context, who: Operator) -> TicketVi
         hazard_criterion=body.hazard_criterion,
     )
     return created.seen_by(who.role)
+
+
+class BacklogOut(BaseModel):
+    rows: int
+    created: int
+    existing: int = Field(description="rows whose ref was imported before: left as they are")
+    errors: list[str] = Field(description="bad rows, each with its line number; skipped")
+
+
+@router.post(
+    "/backlog",
+    response_model=BacklogOut,
+    responses=errors(413, 422),
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+async def import_backlog(request: Request, ctx: Context, who: Admin) -> BacklogOut:
+    """The hazard backlog (存量隐患) as CSV (UTF-8, a header row naming ``ref``, ``building_id``,
+    ``title`` and any of ``category``, ``severity``, ``hazard_class``, ``hazard_criterion``,
+    ``responsible``, ``due_at``, ``found_at``, ``venue_type``, ``note``). Idempotent by
+    ``ref``; bad rows are reported by line and skipped (docs/tickets.md)."""
+    body = await request.body()  # bounded by api.max_body_bytes before it is read
+    try:
+        rows = list(csv_rows(body.decode("utf-8")))
+    except UnicodeDecodeError:
+        raise HTTPException(422, "the body must be CSV in UTF-8") from None
+    except (ValueError, csv.Error) as exc:
+        raise HTTPException(422, f"not a backlog CSV: {exc}") from None
+    report = await ctx.tickets.import_backlog(rows, by=who.actor, where="upload")
+    return BacklogOut(
+        rows=report.rows, created=report.created, existing=report.existing, errors=report.errors
+    )
 
 
 @router.post("/{ticket_id}/transition", response_model=TicketView)

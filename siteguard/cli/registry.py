@@ -20,6 +20,11 @@ def add(sub: Any) -> None:
     config_arg(importer)
     importer.add_argument("--buildings", type=Path, help="CSV: building_id,name,community,...")
     importer.add_argument("--devices", type=Path, help="CSV: device_id,device_type,building_id,...")
+    importer.add_argument(
+        "--hazards",
+        type=Path,
+        help="CSV of the hazard backlog (存量隐患): ref,building_id,title,hazard_class,...",
+    )
     importer.set_defaults(handler=_cmd_registry_import)
     _add_broker_users(registry_sub)
 
@@ -94,23 +99,68 @@ def _cmd_registry_import(args: argparse.Namespace) -> int:
     from gateway.audit import command_line
     from siteguard.registry_import import import_registry
 
-    if args.buildings is None and args.devices is None:
-        raise ConfigError("registry import: give --buildings and/or --devices")
+    if args.buildings is None and args.devices is None and args.hazards is None:
+        raise ConfigError("registry import: give --buildings, --devices and/or --hazards")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     engine = open_store(args)
-    report = import_registry(
-        engine,
-        buildings=args.buildings,
-        devices=args.devices,
-        clock=SystemClock(),
-        actor=command_line(getpass.getuser()),
-    )
+    actor = command_line(getpass.getuser())
+    ok = True
+    if args.buildings is not None or args.devices is not None:
+        report = import_registry(
+            engine,
+            buildings=args.buildings,
+            devices=args.devices,
+            clock=SystemClock(),
+            actor=actor,
+        )
+        for error in report.errors:
+            print(f"error: {error}", file=sys.stderr)
+        bad = len(report.errors)
+        print(f"imported: {report.created} created, {report.updated} updated, {bad} bad rows")
+        ok = report.ok
+    if args.hazards is not None:  # after the buildings: a hazard may name one just imported
+        ok = _import_hazards(engine, args, actor) and ok
     engine.dispose()
+    return 0 if ok else 1
+
+
+def _import_hazards(engine: Any, args: argparse.Namespace, actor: Any) -> bool:
+    from core.clock import SystemClock
+    from core.ids import IdFactory
+    from gateway.backlog import BacklogReport, csv_rows, import_backlog
+
+    path: Path = args.hazards
+    try:
+        text = path.read_text(encoding="utf-8")
+        rows = list(csv_rows(text))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+    def in_transaction(work: Any) -> None:
+        with engine.begin() as conn:
+            work(conn)
+
+    def progress(report: BacklogReport) -> None:
+        print(f"hazards: {report.created + report.existing + len(report.errors)}/{len(rows)}")
+
+    now = SystemClock().now_ms()
+    report = import_backlog(
+        in_transaction,
+        iter(rows),
+        config=load_settings(args.config).tickets,
+        now_ms=now,
+        actor=actor,
+        audit_id=IdFactory().new(now),
+        where=path.name,
+        progress=progress,
+    )
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
-    bad = len(report.errors)
-    print(f"imported: {report.created} created, {report.updated} updated, {bad} bad rows")
-    return 0 if report.ok else 1
+    print(
+        f"hazards: {report.created} created, {report.existing} already there, "
+        f"{len(report.errors)} bad rows"
+    )
+    return not report.errors
 
 
 def _cmd_registry_broker_users(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from core.config import DevicesConfig
 from core.config.domain import DEFAULT_DEPARTMENTS
 from core.ids import IdFactory
 from gateway.audit import Actor
+from gateway.backlog import BacklogReport
 from gateway.commands import RegistryCommands
 from gateway.device_index import DeviceIndex
 from gateway.hub import EventHub
@@ -76,6 +77,12 @@ class FakeTicketOperations:
 
     async def refer(self, ticket_id: str, *, by: Actor, **kwargs: Any) -> TicketObject:
         return self._answer("refer", ticket_id=ticket_id, by=by.name, **kwargs)
+
+    async def import_backlog(
+        self, rows: list[tuple[int, dict[str, str]]], *, by: Actor, where: str
+    ) -> BacklogReport:
+        self.calls.append(("import_backlog", {"rows": rows, "by": by.name, "where": where}))
+        return BacklogReport(rows=len(rows), created=len(rows))
 
     def _answer(self, what: str, **kwargs: Any) -> TicketObject:
         self.calls.append((what, kwargs))

@@ -67,10 +67,11 @@ from alerting.tickets import (
 )
 from api import ApiContext, create_app
 from core.clock import FakeClock
-from core.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig
+from core.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig, TicketsConfig
 from core.config.domain import DEFAULT_DEPARTMENTS
 from core.ids import IdFactory
 from gateway.audit import Actor
+from gateway.backlog import BacklogReport, import_backlog
 from gateway.commands import RegistryCommands, TicketNotFound
 from gateway.device_index import DeviceIndex
 from gateway.directory import Directory
@@ -156,6 +157,24 @@ class Tickets:
         self._engine = engine
         self._clock = clock
         self._ids = IdFactory()
+
+    async def import_backlog(
+        self, rows: list[tuple[int, dict[str, str]]], *, by: Actor, where: str
+    ) -> BacklogReport:
+        """Checked by the real import, in a transaction that is rolled back."""
+        now = self._clock.now_ms()
+        with self._engine.connect() as conn:
+            report = import_backlog(
+                lambda write: write(conn),
+                iter(rows),
+                config=TicketsConfig(),
+                now_ms=now,
+                actor=by,
+                audit_id=self._ids.new(now),
+                where=where,
+            )
+            conn.rollback()
+        return report
 
     async def create(self, *, by: Actor, **fields: Any) -> TicketObject:
         now = self._clock.now_ms()

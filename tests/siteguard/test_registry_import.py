@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from core.clock import FakeClock
@@ -77,3 +78,25 @@ def test_venue_attributes_come_from_the_csv_with_bad_rows_by_line(tmp_path: Path
         ("V2", "internet_cafe", None, None),
     ]
     engine.dispose()
+
+
+def test_the_command_line_imports_buildings_then_the_hazard_backlog(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from siteguard.cli import main
+
+    config = tmp_path / "siteguard.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "c.db"}"\n')
+    buildings = tmp_path / "buildings.csv"
+    buildings.write_text("building_id,name,venue_type\nH1,老街网吧,internet_cafe\n")
+    hazards = tmp_path / "hazards.csv"
+    hazards.write_text(
+        "ref,building_id,title,hazard_class\nA-1,H1,安全出口锁闭,general\nA-2,H9,x,general\n"
+    )
+    args = ["registry", "import", "--config", str(config), "--buildings", str(buildings)]
+    assert main([*args, "--hazards", str(hazards)]) == 1  # one bad row
+    out, err = capsys.readouterr()
+    assert "hazards: 1 created, 0 already there, 1 bad rows" in out
+    assert "hazards.csv:3: building_id: unknown building 'H9'" in err
+    assert main(["registry", "import", "--config", str(config), "--hazards", str(hazards)]) == 1
+    assert "hazards: 0 created, 1 already there, 1 bad rows" in capsys.readouterr().out

@@ -393,3 +393,26 @@ def test_register_refusals_keep_their_status_and_reason(
     answer = client.post(f"/api/v1/tickets/T1/{action}", headers=ADMIN, json=body)
     assert answer.status_code == error.status
     assert answer.json() == {"detail": str(error)}
+
+
+def test_the_backlog_is_imported_by_an_admin_as_csv(client: TestClient, api: Api) -> None:
+    csv_body = "ref,building_id,title\n2023-001,B1,楼道堆放杂物\n".encode()
+    headers = ADMIN | {"Content-Type": "text/csv"}
+    answer = client.post("/api/v1/tickets/backlog", headers=headers, content=csv_body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"rows": 1, "created": 1, "existing": 0, "errors": []}
+    what, call = api.tickets.calls[-1]
+    assert what == "import_backlog"
+    assert call["rows"] == [(2, {"ref": "2023-001", "building_id": "B1", "title": "楼道堆放杂物"})]
+    assert (call["by"], call["where"]) == ("admin (config)", "upload")
+
+    duty = bearer(client, "duty") | {"Content-Type": "text/csv"}
+    assert client.post("/api/v1/tickets/backlog", headers=duty, content=csv_body).status_code == 403
+    for body, says in (
+        (b"building_id,title\nB1,x\n", "'ref' column"),
+        ("ref,building_id\n1,B1\n".encode("gb18030") + b"\xff", "CSV in UTF-8"),
+    ):
+        refused = client.post("/api/v1/tickets/backlog", headers=headers, content=body)
+        assert refused.status_code == 422
+        assert says in refused.json()["detail"]
+    assert len(api.tickets.calls) == 1  # nothing bad reached the gateway
