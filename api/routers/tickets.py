@@ -4,6 +4,7 @@ the hazard register (隐患台账): classifying, supervising (挂牌督办), ref
 from __future__ import annotations
 
 import csv
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
@@ -154,19 +155,14 @@ async def transition(
 ) -> TicketView:
     """Move a ticket along: open -> assigned -> rectifying -> review -> closed (销号), or
     review -> rectifying on rejection. An illegal move is 409 with the reason."""
-    try:
-        moved = await ctx.tickets.transition(
-            ticket_id,
-            to=body.to,
-            note=body.note,
-            responsible=body.responsible,
-            role=who.role,
-            by=who.actor,
-            buildings=who.buildings,
-        )
-    except TicketError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
-    return moved.seen_by(who.role)
+    return await _as_caller(
+        who,
+        ctx.tickets.transition,
+        ticket_id,
+        to=body.to,
+        note=body.note,
+        responsible=body.responsible,
+    )
 
 
 @router.post("/{ticket_id}/classify", response_model=TicketView, responses=errors(422))
@@ -178,18 +174,16 @@ async def classify(
     await _registrar(ctx, who, ticket_id, "classify a ticket")
     try:
         check_class(body.hazard_class, body.criterion)
-        done = await ctx.tickets.classify(
-            ticket_id,
-            hazard_class=body.hazard_class,
-            criterion=body.criterion,
-            note=body.note,
-            role=who.role,
-            by=who.actor,
-            buildings=who.buildings,
-        )
     except TicketError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    return done.seen_by(who.role)
+    return await _as_caller(
+        who,
+        ctx.tickets.classify,
+        ticket_id,
+        hazard_class=body.hazard_class,
+        criterion=body.criterion,
+        note=body.note,
+    )
 
 
 @router.post("/{ticket_id}/supervise", response_model=TicketView, responses=errors(422))
@@ -206,18 +200,7 @@ async def supervise(
         raise HTTPException(422, f"due_at: {exc}") from exc
     if due_ms <= ctx.clock.now_ms():
         raise HTTPException(422, "due_at: the supervision deadline must be in the future")
-    try:
-        done = await ctx.tickets.supervise(
-            ticket_id,
-            due_ms=due_ms,
-            note=body.note,
-            role=who.role,
-            by=who.actor,
-            buildings=who.buildings,
-        )
-    except TicketError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
-    return done.seen_by(who.role)
+    return await _as_caller(who, ctx.tickets.supervise, ticket_id, due_ms=due_ms, note=body.note)
 
 
 @router.post("/{ticket_id}/refer", response_model=TicketView, responses=errors(422))
@@ -228,15 +211,27 @@ async def refer(ticket_id: str, body: ReferIn, ctx: Context, who: CurrentPrincip
     await _registrar(ctx, who, ticket_id, "refer a ticket (移送)")
     if body.department not in ctx.tickets.departments:
         raise HTTPException(422, f"department: one of {', '.join(ctx.tickets.departments)}")
+    return await _as_caller(
+        who,
+        ctx.tickets.refer,
+        ticket_id,
+        department=body.department,
+        note=body.note,
+        reply=body.reply,
+    )
+
+
+async def _as_caller(
+    who: Principal,
+    command: Callable[..., Awaitable[TicketObject]],
+    ticket_id: str,
+    **fields: Any,
+) -> TicketView:
+    """Run a ticket command as the caller (their role, name and scope go with it), and
+    answer with what they may do next; a refusal keeps its status and reason."""
     try:
-        done = await ctx.tickets.refer(
-            ticket_id,
-            department=body.department,
-            note=body.note,
-            reply=body.reply,
-            role=who.role,
-            by=who.actor,
-            buildings=who.buildings,
+        done = await command(
+            ticket_id, role=who.role, by=who.actor, buildings=who.buildings, **fields
         )
     except TicketError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
