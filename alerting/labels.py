@@ -63,6 +63,25 @@ VENUE: Final[dict[str, Label]] = {
     "other": Label("其他", "Other"),
 }
 
+# What an inspection checks (core/config/inspections.py CHECK_ITEMS; docs/inspections.md).
+CHECK: Final[dict[str, Label]] = {
+    "fire_exits": Label("疏散通道、安全出口畅通", "Fire exits and corridors clear"),
+    "fire_access": Label("消防车通道畅通", "Fire-engine access clear"),
+    "extinguishers": Label("灭火器配置有效", "Extinguishers present and charged"),
+    "wiring": Label("电气线路规范、无私拉乱接", "Electric wiring safe, no makeshift lines"),
+    "ebike_charging": Label("无电动自行车违规停放充电", "No e-bikes parked or charged indoors"),
+    "gas_hoses": Label("燃气软管、切断阀完好", "Gas hoses and shut-off valves sound"),
+    "gas_detector": Label("可燃气体报警器完好在线", "Gas detector fitted and online"),
+    "escape_routes": Label("应急照明、疏散指示完好", "Emergency lights and exit signs work"),
+    "smoke_detectors": Label("烟感报警器完好在线", "Smoke detectors fitted and online"),
+}
+# Where an inspection's quarter stands for a venue (GET /api/v1/inspections/plan).
+PLAN: Final[dict[str, Label]] = {
+    "done": Label("已检查", "Done"),
+    "due": Label("待检查", "Due"),
+    "overdue": Label("逾期未检", "Overdue"),
+}
+
 
 def zh(table: dict[str, Label], key: str) -> str:
     """The Chinese name, or the key itself for a value newer than the table."""

@@ -23,7 +23,7 @@ from alerting.labels import KIND, VENUE, zh
 from alerting.model import TICKET_CATEGORY, Alarm
 from core.timefmt import rfc3339
 
-Role = Literal["admin", "duty", "manager"]
+Role = Literal["admin", "duty", "manager", "inspector"]
 STATUSES: Final = ("open", "assigned", "rectifying", "review", "closed")
 CATEGORIES: Final = ("fire", "gas", "ebike", "device", "inspection")
 ESCALATION_NAMES: Final = {1: "函告", 2: "通报", 3: "约谈", 4: "曝光"}
@@ -95,6 +95,7 @@ class Ticket(msgspec.Struct, frozen=True, kw_only=True):
     referred_to: str | None = None  # 移送: the department
     referred_ms: int | None = None
     referral_reply: str | None = None  # the department's answer
+    inspection_id: str | None = None  # the inspection whose failed item opened it
 
 
 class TicketEntry(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,9 +15,11 @@ from api.routers import (
     devices,
     health,
     ingest,
+    inspections,
     labels,
     me,
     pending,
+    photos,
     reports,
     stream,
     tickets,
@@ -45,6 +47,8 @@ def create_app(*, context: ApiContext, limits: HttpLimits | None = None) -> Fast
     app.include_router(devices.router)
     app.include_router(alarms.router)
     app.include_router(tickets.router)
+    app.include_router(inspections.router)
+    app.include_router(photos.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)
     app.include_router(dead_letters.router)
@@ -58,7 +62,10 @@ def create_app(*, context: ApiContext, limits: HttpLimits | None = None) -> Fast
     app.mount("/static", web.WebFiles(directory=str(web.WEB)), name="static")
     # Outermost first: the headers go on every answer, the 413 included.
     app.add_middleware(
-        BodyLimit, max_body_bytes=limits.max_body_bytes, ingest_max_bytes=limits.ingest_max_bytes
+        BodyLimit,
+        max_body_bytes=limits.max_body_bytes,
+        ingest_max_bytes=limits.ingest_max_bytes,
+        photo_max_bytes=limits.photo_max_bytes,
     )
     app.add_middleware(SecurityHeaders)
     return app

@@ -3,7 +3,9 @@
 Tokens are random (``sg_`` + 32 bytes), stored only as SHA-256 digests, compared by digest,
 and never logged. Roles: ``admin`` (everything), ``duty`` (the duty officer: every building,
 alarms, tickets), ``manager`` (a property manager: only the buildings in the token's scope;
-another building's resource answers 404, as if it did not exist).
+another building's resource answers 404, as if it did not exist), ``inspector`` (网格员 and
+inspection staff: the buildings of the token's communities, as the register has them at
+each request, so a venue registered later is in scope at once).
 """
 
 from __future__ import annotations
@@ -11,23 +13,23 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from alerting.tickets import Role
 from api.context import ApiContext
 from gateway.audit import Actor
 from gateway.store import schema
 from gateway.tokens import token_digest
 
-Role = Literal["admin", "duty", "manager"]
-ROLES: tuple[Role, ...] = ("admin", "duty", "manager")
+ROLES: tuple[Role, ...] = ("admin", "duty", "manager", "inspector")
 
 _bearer = HTTPBearer(auto_error=False)
-_buildings = msgspec.json.Decoder(list[str])
+_names = msgspec.json.Decoder(list[str])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +37,7 @@ class Principal:
     name: str
     role: Role
     buildings: frozenset[str] | None = None  # None: every building
+    communities: frozenset[str] | None = None  # an inspector's; its buildings follow them
     token_id: str | None = None  # None: the configured admin token
     digest: str = ""  # of the token it signed in with: to check it again (a long stream)
     address: str | None = None  # the client's, for the audit log
@@ -95,22 +98,39 @@ def lookup(ctx: ApiContext, digest: str, *, now_ms: int) -> Principal | None:
     t = schema.tokens
     with ctx.engine.connect() as conn:
         row = conn.execute(
-            sa.select(t.c.id, t.c.name, t.c.role, t.c.buildings, t.c.expires_ms).where(
-                t.c.token_hash == digest, t.c.revoked_ms.is_(None)
-            )
+            sa.select(
+                t.c.id, t.c.name, t.c.role, t.c.buildings, t.c.communities, t.c.expires_ms
+            ).where(t.c.token_hash == digest, t.c.revoked_ms.is_(None))
         ).one_or_none()
-    if row is None or (row.expires_ms is not None and row.expires_ms <= now_ms):
-        return None
-    if row.role not in ROLES:
-        # Fail closed: a row the API could not have written (a role from a newer release, a
-        # hand edit) signs nobody in, rather than with whatever a missing scope would allow.
-        return None
-    buildings = None if row.buildings is None else frozenset(_buildings.decode(row.buildings))
-    if row.role == "manager" and buildings is None:
-        buildings = frozenset()  # a manager without a list sees no building, not all of them
+        if row is None or (row.expires_ms is not None and row.expires_ms <= now_ms):
+            return None
+        if row.role not in ROLES:
+            # Fail closed: a row the API could not have written (a role from a newer release,
+            # a hand edit) signs nobody in, rather than with whatever a missing scope allows.
+            return None
+        communities = None
+        buildings = None if row.buildings is None else frozenset(_names.decode(row.buildings))
+        if row.role == "manager" and buildings is None:
+            buildings = frozenset()  # a manager without a list sees no building, not all
+        if row.role == "inspector":
+            communities = frozenset(_names.decode(row.communities or "[]"))
+            buildings = _buildings_of(conn, communities)
     return Principal(
-        name=row.name, role=row.role, buildings=buildings, token_id=row.id, digest=digest
+        name=row.name,
+        role=row.role,
+        buildings=buildings,
+        communities=communities,
+        token_id=row.id,
+        digest=digest,
     )
+
+
+def _buildings_of(conn: sa.Connection, communities: frozenset[str]) -> frozenset[str]:
+    if not communities:
+        return frozenset()  # an inspector without communities sees nothing, not everything
+    b = schema.buildings
+    rows = conn.execute(sa.select(b.c.building_id).where(b.c.community.in_(sorted(communities))))
+    return frozenset(row.building_id for row in rows)
 
 
 def require(*roles: Role) -> Callable[[Principal], Principal]:
@@ -130,4 +150,6 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
 CurrentPrincipal = Annotated[Principal, Depends(principal)]
 Operator = Annotated[Principal, Depends(require("admin", "duty"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
+# Who records inspections: the inspectors, and the street's own staff.
+Inspecting = Annotated[Principal, Depends(require("admin", "duty", "inspector"))]
 Context = Annotated[ApiContext, Depends(context)]

@@ -9,16 +9,19 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from adapters.base import PushRequest
+from alerting.inspections import Answer
 from alerting.model import Alarm
 from alerting.tickets import Role
-from api.sessions import AuthFailures, TokenUsage
+from api.sessions import AuthFailures, HourlyQuota, TokenUsage
 from core.clock import Clock
+from core.config.inspections import InspectionsConfig
 from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.backlog import BacklogReport
 from gateway.http_ingest import PushResult
 from gateway.hub import EventHub
-from gateway.shapes import TicketObject
+from gateway.photos import PhotoStore
+from gateway.shapes import InspectionObject, TicketObject
 from gateway.store.registry_rows import BuildingFields, DeviceFields
 from reports.report import Settings as ReportSettings
 
@@ -95,6 +98,23 @@ class TicketOperations(Protocol):
     ) -> TicketObject: ...
 
 
+class InspectionOperations(Protocol):
+    """Inspections recorded by people (gateway/inspections.py)."""
+
+    @property
+    def config(self) -> InspectionsConfig: ...
+
+    async def record(
+        self,
+        *,
+        building_id: str,
+        answers: Sequence[Answer],
+        note: str | None,
+        by: Actor,
+        buildings: frozenset[str] | None,
+    ) -> InspectionObject: ...
+
+
 class RegistryOperations(Protocol):
     async def put_building(
         self, building_id: str, fields: BuildingFields, *, by: Actor
@@ -157,3 +177,6 @@ class ApiContext:
     role: str | None = None
     ids: IdFactory = field(default_factory=IdFactory)  # used on the event loop only
     max_streams: int = 200  # event streams open at once (each holds a queue on the loop)
+    inspections: InspectionOperations | None = None  # None: this service records none
+    photos: PhotoStore | None = None
+    photo_quota: HourlyQuota = field(default_factory=HourlyQuota)

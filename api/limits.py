@@ -1,8 +1,9 @@
 """Request bodies bounded before anything reads them (413), and what the console may load.
 
 Every route's body is read here, at most ``max_body_bytes`` of it (the ingest routes:
-``ingest_max_bytes``), before the application parses it: a 2 GB POST to any route costs at
-most the limit in memory, and its sender learns the limit from the answer. A declared
+``ingest_max_bytes``; photo uploads: ``photo_max_bytes``), before the application parses
+it: a 2 GB POST to any route costs at most the limit in memory, and its sender learns the
+limit from the answer. A declared
 ``Content-Length`` over the limit is refused without reading a byte.
 """
 
@@ -20,6 +21,7 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _INGEST = "/api/v1/ingest/"
+_PHOTOS = "/api/v1/photos"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +30,7 @@ class HttpLimits:
 
     max_body_bytes: int = 1024 * 1024
     ingest_max_bytes: int = 256 * 1024
+    photo_max_bytes: int = 2 * 1024 * 1024
     docs: bool = True  # /docs and /openapi.json
 
 
@@ -38,7 +41,7 @@ SECURITY_HEADERS = (
     (
         b"content-security-policy",
         b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        b"img-src 'self' data:; "
+        b"img-src 'self' data: blob:; "
         b"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
         b"frame-ancestors 'self'",
     ),
@@ -49,16 +52,25 @@ SECURITY_HEADERS = (
 
 
 class BodyLimit:
-    def __init__(self, app: App, *, max_body_bytes: int, ingest_max_bytes: int) -> None:
+    def __init__(
+        self, app: App, *, max_body_bytes: int, ingest_max_bytes: int, photo_max_bytes: int
+    ) -> None:
         self._app = app
         self._max = max_body_bytes
         self._ingest_max = ingest_max_bytes
+        self._photo_max = photo_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        limit = self._ingest_max if scope["path"].startswith(_INGEST) else self._max
+        path: str = scope["path"]
+        if path.startswith(_INGEST):
+            limit = self._ingest_max
+        elif path == _PHOTOS:
+            limit = self._photo_max
+        else:
+            limit = self._max
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _too_large(send, limit)

@@ -42,11 +42,17 @@ class ClearRequest(BaseModel):
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, *line(128), Field(min_length=1, description="who or what holds it")]
-    role: Literal["admin", "duty", "manager"]
+    role: Literal["admin", "duty", "manager", "inspector"]
     buildings: list[BuildingId] | None = Field(
         default=None,
         max_length=10_000,
         description="managers only: the buildings in scope (empty: none)",
+    )
+    communities: list[Annotated[str, *line(200), Field(min_length=1)]] | None = Field(
+        default=None,
+        max_length=1000,
+        description="inspectors only: the communities in scope (their buildings, as "
+        "registered at each request; empty: none)",
     )
     expires_in_days: int | None = Field(
         default=None, ge=1, le=3650, description="the token stops working after this; none: never"
@@ -58,6 +64,7 @@ class TokenOut(BaseModel):
     name: str
     role: str
     buildings: list[str] | None
+    communities: list[str] | None = None
     created_at: str
     revoked_at: str | None = None
     expires_at: str | None = None

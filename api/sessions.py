@@ -1,6 +1,6 @@
 """What the API remembers about tokens between requests: failed sign-ins per address (a
-brute-force limit) and when each token was last used (written to the store now and then,
-not on every request)."""
+brute-force limit), when each token was last used (written to the store now and then, not
+on every request), and hourly quotas (photo uploads)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 from collections import deque
 
 _WINDOW_MS = 60_000
+_HOUR_MS = 3_600_000
 _ADDRESSES_MAX = 10_000  # a flood of addresses forgets the oldest first
 
 
@@ -59,3 +60,27 @@ class TokenUsage:
         with self._lock:
             used, self._used = self._used, {}
         return used
+
+
+class HourlyQuota:
+    """At most ``per_hour`` takes per key over the last hour (photo uploads per token);
+    thread-safe, and bounded in the keys it remembers."""
+
+    def __init__(self) -> None:
+        self._taken: dict[str, deque[int]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, now_ms: int, *, per_hour: int) -> bool:
+        """Count one for ``key`` if it has room, and say whether it had."""
+        with self._lock:
+            times = self._taken.get(key)
+            if times is None:
+                if len(self._taken) >= _ADDRESSES_MAX:
+                    del self._taken[next(iter(self._taken))]
+                times = self._taken[key] = deque()
+            while times and times[0] <= now_ms - _HOUR_MS:
+                times.popleft()
+            if len(times) >= per_hour:
+                return False
+            times.append(now_ms)
+            return True

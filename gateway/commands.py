@@ -86,7 +86,7 @@ class AlarmCommands:
         active = turn.engine.book.by_id(alarm_id)
         if active is not None:
             return active
-        stored = await _in_store(self._store, lambda conn: load_alarm(conn, alarm_id))
+        stored = await in_store(self._store, lambda conn: load_alarm(conn, alarm_id))
         if stored is None:
             raise AlarmNotFound(f"alarm {alarm_id} not found")
         return stored
@@ -112,7 +112,7 @@ class StoreUnavailable(Exception):
     status = 503
 
 
-async def _in_store(store: StoreWriter, fn: Callable[[Connection], T]) -> T:
+async def in_store(store: StoreWriter, fn: Callable[[Connection], T]) -> T:
     """Run ``fn`` on the store's thread for a person waiting on the API. While the database
     is down or still replaying its spool they get StoreUnavailable (503, try again) instead
     of waiting, or reading rows the replay has not written yet."""
@@ -174,7 +174,7 @@ class TicketCommands:
                 where=where,
             )
 
-        return await _in_store(self._store, work)
+        return await in_store(self._store, work)
 
     async def create(self, *, by: Actor, **fields: Any) -> TicketObject:
         async def command(turn: Turn) -> TicketObject:
@@ -206,7 +206,7 @@ class TicketCommands:
         buildings: frozenset[str] | None,
     ) -> TicketObject:
         async def command(turn: Turn) -> TicketObject:
-            loaded = await _in_store(self._store, lambda conn: load_ticket(conn, ticket_id))
+            loaded = await in_store(self._store, lambda conn: load_ticket(conn, ticket_id))
             if loaded is None or (buildings is not None and loaded[0].building_id not in buildings):
                 raise TicketNotFound(f"ticket {ticket_id!r} not found")
             ticket, history = loaded
@@ -278,7 +278,11 @@ class TicketCommands:
                 ticket, due_ms=due_ms, role=role, by=by.name, note=note, now=now, entry_id=entry_id
             )
 
-        return await self._register(ticket_id, "ticket.supervise", change, by, buildings)
+        # 挂牌督办 is announced: to the duty room's routes, and to the building's responsible
+        # person where a route says so (docs/notifications.md).
+        return await self._register(
+            ticket_id, "ticket.supervise", change, by, buildings, notify="supervised"
+        )
 
     async def refer(
         self,
@@ -313,13 +317,16 @@ class TicketCommands:
         change: Callable[[Ticket, int, str], tuple[Ticket, TicketEntry]],
         by: Actor,
         buildings: frozenset[str] | None,
+        *,
+        notify: str | None = None,
     ) -> TicketObject:
         """One register change, the way ``transition`` makes a move: in the pipeline's turn
         (so it is committed with its history line and export, and announced on the hub),
-        404 outside the caller's buildings, audited with the ticket before and after."""
+        404 outside the caller's buildings, audited with the ticket before and after;
+        notified as ``notify`` says (a reason; None: not notified)."""
 
         async def command(turn: Turn) -> TicketObject:
-            loaded = await _in_store(self._store, lambda conn: load_ticket(conn, ticket_id))
+            loaded = await in_store(self._store, lambda conn: load_ticket(conn, ticket_id))
             if loaded is None or (buildings is not None and loaded[0].building_id not in buildings):
                 raise TicketNotFound(f"ticket {ticket_id!r} not found")
             ticket, history = loaded
@@ -336,7 +343,7 @@ class TicketCommands:
                     after=updated,
                 )
             )
-            return self._desk.record(turn, updated, history, entry, new=False, notify=None)
+            return self._desk.record(turn, updated, history, entry, new=False, notify=notify)
 
         return await self._pipeline.execute(command)
 
@@ -349,7 +356,7 @@ class TicketCommands:
                 found = histories(conn, [t.id for t in tickets])
                 return [(t, found[t.id]) for t in tickets]
 
-            return self._desk.escalate_overdue(turn, await _in_store(self._store, overdue))
+            return self._desk.escalate_overdue(turn, await in_store(self._store, overdue))
 
         return await self._pipeline.execute(command)
 
@@ -381,7 +388,7 @@ class RegistryCommands:
             self._audit(conn, entry_id, now, by, "building", building_id, change)
             return change.created
 
-        created = await _in_store(self._store, put)
+        created = await in_store(self._store, put)
         self._registry.put_building(
             BuildingInfo(
                 building_id=building_id,
@@ -403,7 +410,7 @@ class RegistryCommands:
             self._audit(conn, entry_id, now, by, "device", device_id, change)
             return change.created
 
-        created = await _in_store(self._store, put)
+        created = await in_store(self._store, put)
         info = DeviceInfo(
             device_id=device_id,
             device_type=fields.device_type,

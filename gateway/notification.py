@@ -31,12 +31,42 @@ class AdminNotice(msgspec.Struct, frozen=True, kw_only=True):
     count: int = 1  # messages with unread fields from the product today, so far
 
 
+class Contact(msgspec.Struct, frozen=True, kw_only=True):
+    """A building's responsible person (主要负责人 or 实际控制人) as the register has them: whom a
+    ticket notice also reaches, by e-mail or by a robot's @-mention of their mobile.
+
+    Personal data: read from the register when a notice is sent, never stored in the outbox,
+    and never shown whole in a log line or an error (``repr`` says only what is there)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None  # as registered: 13812345678, 138 1234 5678, +86 138..., 022-...
+
+    @property
+    def mobile(self) -> str | None:
+        """The phone as the robots' mention lists take it (11 digits, no +86), if it is a
+        mobile number; a landline cannot be @-mentioned."""
+        if self.phone is None:
+            return None
+        digits = "".join(c for c in self.phone if c.isdigit())
+        if len(digits) == 13 and digits.startswith("86"):
+            digits = digits[2:]
+        return digits if len(digits) == 11 and digits.startswith("1") else None
+
+    def __repr__(self) -> str:
+        shown = [k for k in ("name", "email", "phone") if getattr(self, k) is not None]
+        return f"Contact({', '.join(shown)})"
+
+    __str__ = __repr__
+
+
 class Notification(msgspec.Struct, frozen=True, kw_only=True):
-    """What one notification says: an alarm's change, a ticket's (opened by hand,
-    escalated). Stored whole in the outbox, so a restart delivers exactly this."""
+    """What one notification says: an alarm's change, a ticket's (opened, put under
+    supervision, escalated). Stored whole in the outbox, so a restart delivers exactly this."""
 
     id: str
-    reason: str  # opened, escalated, reminder, cleared (alarms); opened, escalated (tickets)
+    # opened, escalated, reminder, cleared (alarms); opened, supervised, escalated (tickets)
+    reason: str
     created_ms: int
     alarm: Alarm | None = None
     ticket: Ticket | None = None
@@ -45,6 +75,9 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     # A digest: minor notices merged by the dispatcher for a rate-limited channel. Made at
     # send time, never stored (the outbox keeps each of them).
     digest: tuple[Notification, ...] = ()
+    # The building's responsible person, for the channels a route tells them through
+    # (``notify_responsible``). Added by the dispatcher at send time, never stored.
+    responsible: Contact | None = None
 
     @property
     def subject(self) -> str:

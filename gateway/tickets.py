@@ -1,6 +1,12 @@
 """The ticket desk: opens tickets (from alarms, or by hand), moves and escalates them, and
 records each change in a turn: the ticket, its history line, its notification, its export.
 
+Notified (``notify``): a ticket opened (by hand, an inspection, a public report; one an alarm
+opened only to the routes that tell the building's responsible person, docs/notifications.md),
+put under supervision (``supervised``, gateway/commands.py) and escalated. Not notified: the
+moves, classifying, referring, and the backlog import (gateway/backlog.py), whose items are
+notified when they escalate.
+
 Every ticket change goes through the pipeline's turn (one writer), and the rows it produces
 are committed together, so the export outbox and the notification outbox can never
 disagree with the ticket itself.
@@ -89,7 +95,11 @@ class TicketDesk:
         entry = opened_entry(
             ticket, entry_id=self._ids.new(turn.now), note=f"由报警 {alarm.id} 自动生成"
         )
-        self.record(turn, ticket, [], entry, new=True, notify=None)
+        # The alarm's own notice names the ticket and tells the duty room; this one goes only
+        # to the routes that tell the building's responsible person (gateway/notify/routing.py).
+        # A device fault is the maintenance contractor's, announced by its alarm: none.
+        notify = None if request.category == "device" else "opened"
+        self.record(turn, ticket, [], entry, new=True, notify=notify)
         return ticket
 
     def open_by_hand(
@@ -108,6 +118,7 @@ class TicketDesk:
         hazard_class: str = "general",
         hazard_criterion: str | None = None,
         source: str = "manual",
+        inspection_id: str | None = None,
     ) -> tuple[Ticket, list[TicketEntry]]:
         """A ticket opened by a person (or an inspection, with its ``source``), classified
         as it is opened: a major hazard cites its criterion (TicketInvalid otherwise)."""
@@ -132,6 +143,7 @@ class TicketDesk:
             hazard_class=hazard_class,
             hazard_criterion=criterion,
             source=source,
+            inspection_id=inspection_id,
         )
         entry = opened_entry(ticket, entry_id=self._ids.new(turn.now), note=note)
         self.record(turn, ticket, [], entry, new=True, notify="opened")

@@ -30,13 +30,19 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _names(values: list[str] | None) -> str | None:
+    return None if values is None else _json.encode(sorted(set(values))).decode()
+
+
 def token_row(*, token_id: str, name: str, role: str, buildings: list[str] | None, token: str,
-              by: str, now: int, expires_ms: int | None = None) -> dict[str, Any]:  # fmt: skip
+              by: str, now: int, expires_ms: int | None = None,
+              communities: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
     return {
         "id": token_id,
         "name": name,
         "role": role,
-        "buildings": None if buildings is None else _json.encode(sorted(set(buildings))).decode(),
+        "buildings": _names(buildings),
+        "communities": _names(communities),
         "token_hash": token_digest(token),
         "created_ms": now,
         "created_by": by,
@@ -65,6 +71,7 @@ def issue_token(
     role: str,
     buildings: list[str] | None,
     expires_ms: int | None = None,
+    communities: list[str] | None = None,
 ) -> IssuedToken:
     """A new token held by ``name``, created by ``actor``. Ids are taken here, on the
     caller's thread (the factory is not thread-safe); ``store_token`` writes it."""
@@ -74,6 +81,7 @@ def issue_token(
         name=name,
         role=role,
         buildings=buildings,
+        communities=communities,
         token=token,
         by=actor.name,
         now=now_ms,

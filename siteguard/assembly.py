@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from sqlalchemy.engine import Connection, Engine
@@ -33,6 +34,7 @@ from gateway.export import TicketExporter
 from gateway.http_ingest import HttpIngest
 from gateway.hub import EventHub
 from gateway.ingest import MqttIngest
+from gateway.inspections import InspectionCommands
 from gateway.intake import Intake, UrgencyRule
 from gateway.metrics import Metrics
 from gateway.notification import Notification
@@ -40,6 +42,7 @@ from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.factory import create_notifiers
 from gateway.notify.routing import Router
 from gateway.pending import PendingReleaser
+from gateway.photos import PhotoStore
 from gateway.pipeline import Pipeline
 from gateway.processor import Processor
 from gateway.restore import restore_state
@@ -325,10 +328,22 @@ def assemble(
             max_streams=s.api.max_streams,
             ids=shared.ids,
             role="active" if fence is not None else None,
+            inspections=InspectionCommands(
+                pipeline=pipeline,
+                store=store,
+                desk=desk,
+                ids=shared.ids,
+                config=s.inspections,
+                tz=ZoneInfo(s.timezone),
+            ),
+            photos=PhotoStore(
+                directory=s.data_dir / "photos", max_bytes=s.inspections.photo_max_bytes
+            ),
         ),
         limits=HttpLimits(
             max_body_bytes=s.api.max_body_bytes,
             ingest_max_bytes=s.ingest.max_payload_bytes,
+            photo_max_bytes=s.inspections.photo_max_bytes,
             docs=s.api.docs,
         ),
     )

@@ -1,5 +1,5 @@
-"""``GET /api/v1/labels``: what each alarm kind, severity, ticket category, status and venue type
-is called,
+"""``GET /api/v1/labels``: what each alarm kind, severity, ticket category, status, venue type and
+inspection item is called,
 in Chinese and English, from the one table the notifications and reports use. No token needed:
 the console reads it before anyone signs in, and it says nothing about the street."""
 
@@ -24,6 +24,8 @@ class LabelsOut(BaseModel):
     ticket_categories: dict[str, LabelOut]
     ticket_statuses: dict[str, LabelOut]
     venue_types: dict[str, LabelOut]
+    check_items: dict[str, LabelOut]
+    plan_states: dict[str, LabelOut]
 
 
 def _table(table: dict[str, labels.Label]) -> dict[str, LabelOut]:
@@ -39,4 +41,6 @@ def get_labels(response: Response) -> LabelsOut:
         ticket_categories=_table(labels.CATEGORY),
         ticket_statuses=_table(labels.STATUS),
         venue_types=_table(labels.VENUE),
+        check_items=_table(labels.CHECK),
+        plan_states=_table(labels.PLAN),
     )

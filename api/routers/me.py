@@ -15,6 +15,7 @@ class Me(BaseModel):
     name: str
     role: str
     buildings: list[str] | None
+    communities: list[str] | None = None  # an inspector's
 
 
 @router.get("/api/v1/me", response_model=Me)
@@ -23,4 +24,5 @@ def me(who: CurrentPrincipal) -> Me:
         name=who.name,
         role=who.role,
         buildings=None if who.buildings is None else sorted(who.buildings),
+        communities=None if who.communities is None else sorted(who.communities),
     )

@@ -24,12 +24,24 @@ _DAY_MS = 86_400_000
 
 
 def check_scope(role: str, buildings: list[str] | None) -> list[str] | None:
-    """Managers name their buildings (an empty list sees nothing); other roles see all."""
+    """Managers name their buildings (an empty list sees nothing); other roles see all, or
+    (inspectors) the buildings of their communities."""
     if role == "manager":
         return buildings or []
     if buildings:
         raise HTTPException(
             422, f"buildings: only manager tokens have a building scope, not {role}"
+        )
+    return None
+
+
+def check_communities(role: str, communities: list[str] | None) -> list[str] | None:
+    """Inspectors name their communities (an empty list sees nothing)."""
+    if role == "inspector":
+        return communities or []
+    if communities:
+        raise HTTPException(
+            422, f"communities: only inspector tokens have a community scope, not {role}"
         )
     return None
 
@@ -45,6 +57,7 @@ class _Row(msgspec.Struct):
     revoked_ms: int | None = None
     expires_ms: int | None = None
     last_used_ms: int | None = None
+    communities: str | None = None
 
 
 def _out(row: Any) -> TokenOut:
@@ -53,6 +66,7 @@ def _out(row: Any) -> TokenOut:
         name=row.name,
         role=row.role,
         buildings=None if row.buildings is None else _list.decode(row.buildings),
+        communities=None if row.communities is None else _list.decode(row.communities),
         created_at=rfc3339(row.created_ms) or "",
         revoked_at=rfc3339(row.revoked_ms),
         expires_at=rfc3339(row.expires_ms),
@@ -63,6 +77,7 @@ def _out(row: Any) -> TokenOut:
 @router.post("", response_model=NewToken, status_code=status.HTTP_201_CREATED)
 async def create_token(body: TokenIn, ctx: Context, who: Admin) -> NewToken:
     buildings = check_scope(body.role, body.buildings)
+    communities = check_communities(body.role, body.communities)
     now = ctx.clock.now_ms()
     expires_ms = None if body.expires_in_days is None else now + body.expires_in_days * _DAY_MS
     issued = issue_token(
@@ -72,6 +87,7 @@ async def create_token(body: TokenIn, ctx: Context, who: Admin) -> NewToken:
         name=body.name,
         role=body.role,
         buildings=buildings,
+        communities=communities,
         expires_ms=expires_ms,
     )
     await ctx.write(lambda conn: store_token(conn, issued))

@@ -50,5 +50,7 @@ export function createApi({ onUnauthorized }) {
 
     // The response itself, for reports (HTML, CSV, JSON downloads).
     raw: (path) => send(path),
+    // Any request with its own body and headers (a photo's bytes).
+    send,
   };
 }

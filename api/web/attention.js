@@ -13,7 +13,7 @@ export function attention({ state, tone, onJump }) {
   const describe = (alarm) => ({ kind: t(`alarm.kind.${alarm.kind}`), where: state.buildingName(alarm.building_id) });
 
   function update() {
-    const operator = state.me && !state.isManager();
+    const operator = state.me && !state.isManager() && !state.isInspector();
     const open = operator ? state.unackedCritical() : [];
     document.title = open.length ? t("title.alarm", { n: open.length }) : t("title.base");
     $("attention").hidden = !open.length;
@@ -72,9 +72,9 @@ export function attention({ state, tone, onJump }) {
       if (Notification.permission !== "default") return;
       Notification.requestPermission().then((answer) => { if (answer === "denied") this.explain(); }).catch(() => {});
     },
-    // Once signed in: say so when notifications are off.
+    // Once signed in as an operator: say so when notifications are off.
     explain() {
-      if (state.isManager() || explained) return;
+      if (!state.me || state.isManager() || state.isInspector() || explained) return;
       if (!("Notification" in window) || Notification.permission === "denied") {
         explained = true;
         notice(t("notify.off"), { kind: "info", ms: 8000, testid: "notify-off" });

@@ -11,7 +11,7 @@ const MESSAGES = {
     "reports.none": "暂无已推送的报告", "reports.hint": "月：2026-10　季：2026-Q3　年：2026",
     "signin.title": "登录", "signin.hint": "请输入管理员分配的访问令牌。", "signin.token": "访问令牌",
     "signin.go": "登录", "signin.bad": "令牌无效，请检查后重试。", "signin.down": "无法连接服务器。",
-    "role.admin": "管理员", "role.duty": "值班员", "role.manager": "物业",
+    "role.admin": "管理员", "role.duty": "值班员", "role.manager": "物业", "role.inspector": "网格员",
     "sound.blocked": "有严重报警，但浏览器阻止了提示音。", "sound.enable": "启用报警声音",
     "duty.alarms": "实时报警", "duty.none": "当前没有报警", "duty.pick": "选择一条报警查看楼栋、设备并处置",
     "alarm.unacked": "未确认", "alarm.acked": "已确认", "alarm.cleared": "已恢复", "alarm.times": "{n}次",
@@ -48,7 +48,7 @@ const MESSAGES = {
     "reports.none": "No reports delivered yet", "reports.hint": "month 2026-10 · quarter 2026-Q3 · year 2026",
     "signin.title": "Sign in", "signin.hint": "Enter the access token your administrator gave you.", "signin.token": "Access token",
     "signin.go": "Sign in", "signin.bad": "That token is not valid.", "signin.down": "Cannot reach the server.",
-    "role.admin": "Administrator", "role.duty": "Duty officer", "role.manager": "Property manager",
+    "role.admin": "Administrator", "role.duty": "Duty officer", "role.manager": "Property manager", "role.inspector": "Inspector",
     "sound.blocked": "There are critical alarms, but the browser blocked the alarm tone.", "sound.enable": "Enable alarm sound",
     "duty.alarms": "Live alarms", "duty.none": "No alarms", "duty.pick": "Pick an alarm to see its building and devices and to act on it",
     "alarm.unacked": "Unacknowledged", "alarm.acked": "Acknowledged", "alarm.cleared": "Cleared", "alarm.times": "{n}×",
@@ -85,7 +85,7 @@ for (const lang of ["zh", "en"]) Object.assign(MESSAGES[lang], WORDS[lang]);
 // server (alerting/labels.py); the page merges it in at start (GET /api/v1/labels).
 const LABEL_PREFIX = {
   alarm_kinds: "alarm.kind", severities: "severity", ticket_categories: "category", ticket_statuses: "status",
-  venue_types: "venue",
+  venue_types: "venue", check_items: "check", plan_states: "plan",
 };
 
 export function addLabels(tables) {

@@ -11,6 +11,7 @@ import { closeDialog, draw, wireDialog } from "./dialog.js";
 import { $ } from "./dom.js";
 import { dutyConsole } from "./duty.js";
 import { historyView } from "./history.js";
+import { inspectPages } from "./inspect.js";
 import { loadLabels, switchLang, t, translatePage } from "./i18n.js";
 import { keyboard } from "./keyboard.js";
 import { managerPages } from "./manager.js";
@@ -67,6 +68,7 @@ async function start() {
   const past = historyView({ api, state, nav, detail });
   const manager = managerPages({ api, state, tickets, loadBuildings, devices, nav });
   const reports = reportPages({ api });
+  const inspect = inspectPages({ api, state });
   const ticketView = ticketDetail({
     api, state, tickets, nav, openAlarm: (id) => { closeDialog(); openAlarm(id, { user: true }); },
   });
@@ -74,21 +76,27 @@ async function start() {
   const fillTicketFilters = tickets.wire();
   past.wire();
   reports.wire();
+  inspect.wire();
 
   const VIEWS = {
     alarms: { main: "duty", part: duty },
     history: { main: "history", part: past },
     devices: { main: "manager", part: manager },
     manager: { main: "manager", part: manager },
+    inspect: { main: "inspect", part: inspect },
     reports: { main: "reports", part: { show: () => reports.open(nav.get().report), render() {} } },
   };
-  const allowed = () => (state.isManager() ? ["manager", "reports"] : ["alarms", "history", "devices", "reports"]);
+  const allowed = () => {
+    if (state.isManager()) return ["manager", "reports"];
+    if (state.isInspector()) return ["inspect"];
+    return ["alarms", "history", "devices", "inspect", "reports"];
+  };
 
   async function go(name) {
     if (!allowed().includes(name)) name = allowed()[0];
     view = name;
     nav.set({ view: name, report: name === "reports" ? nav.get().report : "" });
-    for (const id of ["duty", "history", "reports", "manager"]) $(id).hidden = true;
+    for (const id of ["duty", "history", "reports", "manager", "inspect"]) $(id).hidden = true;
     for (const button of document.querySelectorAll("#nav [data-view]")) {
       button.hidden = !allowed().includes(button.dataset.view);
       if (button.dataset.view === name) button.setAttribute("aria-current", "page");
@@ -146,6 +154,11 @@ async function start() {
     for (const id of ["signout", "who", "nav"]) $(id).hidden = false;
     showWho();
     await loadBuildings();
+    if (state.isInspector()) {
+      // An inspector's page is the plan and the form: no alarm desk, no sound, no stream.
+      await go("inspect");
+      return;
+    }
     manager.wire();
     if (!state.isManager()) {
       fillTicketFilters();
@@ -209,8 +222,13 @@ async function start() {
     connection.render();
     if (!state.me) return;
     showWho();
+    if (state.isInspector()) {
+      inspect.render();
+      draw();
+      return;
+    }
     if (!state.isManager()) fillTicketFilters();
-    for (const part of [duty, past, manager]) part.render();
+    for (const part of [duty, past, manager, inspect]) part.render();
     tickets.render();
     draw();
   });

@@ -21,6 +21,7 @@ export function createState() {
     get me() { return me; },
     signedIn(who) { me = who; },
     isManager: () => me?.role === "manager",
+    isInspector: () => me?.role === "inspector",
 
     // ---- buildings
     setBuildings(items) { buildings = new Map(items.map((b) => [b.building_id, b])); },

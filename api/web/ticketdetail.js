@@ -8,6 +8,38 @@ import { fail } from "./notices.js";
 
 export function ticketDetail({ api, state, tickets, nav, openAlarm }) {
   let shown = null; // the ticket in the dialog
+  let finding = null; // for a ticket an inspection opened: its item, and its photo's URL
+
+  // The failed item behind an inspection ticket, with its photo (fetched with the token,
+  // shown from a blob: an <img src> could not carry it).
+  async function loadFinding(ticket) {
+    if (finding?.url) URL.revokeObjectURL(finding.url);
+    finding = null;
+    if (!ticket.inspection_id) return;
+    try {
+      const inspection = await api.json(`/api/v1/inspections/${encodeURIComponent(ticket.inspection_id)}`);
+      const item = inspection.items.find((i) => i.ticket_id === ticket.id);
+      if (!item) return;
+      finding = { item, inspection, url: null };
+      if (item.photo_id) {
+        const blob = await (await api.raw(`/api/v1/photos/${encodeURIComponent(item.photo_id)}`)).blob();
+        finding.url = URL.createObjectURL(blob);
+      }
+    } catch { /* the ticket itself is still worth showing */ }
+  }
+
+  function findingPart() {
+    if (!finding) return [];
+    const { item, inspection, url } = finding;
+    return [
+      el("h3", {}, t("ticket.finding")),
+      el("div", { class: "finding", "data-testid": "ticket-finding" },
+        el("strong", {}, t(`check.${item.item}`)),
+        el("div", { class: "note" }, item.note || ""),
+        el("div", { class: "muted" }, `${inspection.inspector} · ${localTime(inspection.at)}`),
+        url ? el("img", { src: url, alt: t(`check.${item.item}`), class: "finding-photo", "data-testid": "finding-photo" }) : null),
+    ];
+  }
 
   // A line whose status stays is an escalation when its level rose, and otherwise a change
   // to the hazard register (分级, 挂牌督办, 移送), which its note says.
@@ -80,6 +112,7 @@ export function ticketDetail({ api, state, tickets, nav, openAlarm }) {
         ]),
         el("h3", {}, `${t("ticket.escalation")}: ${ticket.escalation_level ? t(`level.${ticket.escalation_level}`) : t("ticket.escalation_none")}`),
         escalation(ticket),
+        ...findingPart(),
         el("h3", {}, t("ticket.timeline")),
         timeline(ticket),
         el("div", { class: "dialog-moves", "data-testid": "ticket-moves" }, tickets.moves(ticket, draw)),
@@ -90,6 +123,7 @@ export function ticketDetail({ api, state, tickets, nav, openAlarm }) {
   async function open(id) {
     try {
       shown = state.ticket(id) || (await api.json(`/api/v1/tickets/${encodeURIComponent(id)}`));
+      await loadFinding(shown);
     } catch (error) {
       fail(error);
       return;

@@ -43,6 +43,10 @@ class ChannelTable(BaseModel):
             yield key, "..."
 
 
+# What a notification says happened (``Notification.reason``).
+Reason = Literal["opened", "supervised", "escalated", "reminder", "cleared"]
+
+
 class Route(Section):
     """Which notifications go to which channels. Every condition given must hold."""
 
@@ -60,6 +64,27 @@ class Route(Section):
     failover: str | None = Field(
         default=None, description="a channel to use when one of these gives up"
     )
+    reasons: list[Reason] | None = Field(
+        default=None,
+        description="what happened: opened, escalated, reminder, cleared (alarms); opened, "
+        "supervised, escalated (tickets); none: all",
+    )
+    notify_responsible: bool = Field(
+        default=False,
+        description="ticket notices only: these channels also reach the building's "
+        "responsible person (主要负责人, the venue register's responsible_email and "
+        "responsible_phone): e-mail adds their address, DingTalk and WeCom robots @ their "
+        "mobile; a ticket opened by an alarm is then notified too (docs/notifications.md)",
+    )
+
+    @model_validator(mode="after")
+    def _responsible_for_tickets(self) -> Route:
+        if self.notify_responsible and self.subjects != ["ticket"]:
+            raise ValueError(
+                "notify_responsible: only ticket notices reach the responsible person; "
+                'give this route subjects = ["ticket"] (alarms keep their own routes)'
+            )
+        return self
 
 
 class NotifyConfig(Section):

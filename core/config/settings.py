@@ -32,6 +32,7 @@ from core.config.domain import (
     ReportsConfig,
     TicketsConfig,
 )
+from core.config.inspections import InspectionsConfig
 from core.config.notify import (
     NotifyConfig,
 )
@@ -71,6 +72,7 @@ class Settings(BaseSettings):
     alerting: AlertingConfig = AlertingConfig()
     notify: NotifyConfig = NotifyConfig()
     tickets: TicketsConfig = TicketsConfig()
+    inspections: InspectionsConfig = InspectionsConfig()
     adapters: AdaptersConfig = AdaptersConfig()
     reports: ReportsConfig = ReportsConfig()
     log: LogConfig = LogConfig()

@@ -4,6 +4,10 @@ Signing: ``sign = urlencode(base64(HmacSHA256(key=secret, msg=f"{timestamp}\\n{s
 with ``timestamp`` in milliseconds, both added to the webhook URL's query. Body:
 ``{"msgtype": "markdown", "markdown": {"title", "text"}, "at": {"atMobiles", "isAtAll"}}``;
 it answers ``{"errcode": 0, "errmsg": "ok"}``.
+
+A ticket notice that reaches the building's responsible person (a route's
+``notify_responsible``) @-mentions their mobile as well: in ``at.atMobiles`` and, as DingTalk
+requires for the mention to show, as ``@<mobile>`` in the text.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from pydantic import Field, SecretStr
 
 from gateway.notification import Notification
 from gateway.notify import text
+from gateway.notify.base import NotifyError
 from gateway.notify.channel import ChannelBase, HttpChannelNotifier
 from gateway.notify.plugin import NotifierPlugin
+from gateway.notify.responsible import scrub
 
 
 class DingtalkChannel(ChannelBase):
@@ -39,15 +45,18 @@ def sign(secret: str, timestamp_ms: int) -> str:
 
 
 class DingtalkNotifier(HttpChannelNotifier[DingtalkChannel]):
+    responsible_via = "mobile"  # a responsible person is @-mentioned by their mobile
+
     def message(self, n: Notification) -> dict[str, Any]:
-        mentions = "".join(f" @{m}" for m in self._config.mention_mobiles)
+        mobiles = text.mentions(self._config.mention_mobiles, n)
+        mentions = "".join(f" @{m}" for m in mobiles)
         return {
             "msgtype": "markdown",
             "markdown": {
                 "title": text.title(n, self._describe),
                 "text": text.markdown(n, self._describe) + (f"\n\n{mentions}" if mentions else ""),
             },
-            "at": {"atMobiles": self._config.mention_mobiles, "isAtAll": False},
+            "at": {"atMobiles": mobiles, "isAtAll": False},
         }
 
     async def send(self, notification: Notification) -> None:
@@ -58,7 +67,10 @@ class DingtalkNotifier(HttpChannelNotifier[DingtalkChannel]):
             url = url.copy_merge_params(
                 {"timestamp": str(timestamp), "sign": sign(secret, timestamp)}
             )
-        await self._poster.post(str(url), json=self.message(notification), ok_field="errcode")
+        try:
+            await self._poster.post(str(url), json=self.message(notification), ok_field="errcode")
+        except NotifyError as exc:  # an answer may quote the message: no mobile in the log
+            raise NotifyError(scrub(str(exc), notification.responsible)) from None
 
 
 PLUGIN = NotifierPlugin(type="dingtalk", config=DingtalkChannel, build=DingtalkNotifier)

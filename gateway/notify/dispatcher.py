@@ -6,6 +6,13 @@ log always); each channel works through its own queue (``gateway/notify/queue.py
 critical first, minor notices merged into digests under the channel's rate limit) with its
 own timeout per attempt and retries with backoff, so a slow or failing channel never delays
 another or the pipeline, and a failing notice never delays a critical one.
+A ticket notice that a route with ``notify_responsible`` sends reaches the building's
+responsible person too (``gateway/notify/responsible.py``): for those channels it waits for a
+look-up of their contact in the venue register, made by a task of its own in batches, while
+the other channels (the log, the duty room) have it at once. Alarms never wait for a look-up,
+and a notice that names a responsible person is sent alone and never as a critical one
+(``queue.py``). A building without a contact the channel can use gets the notice as the route
+would send it anyway, or, for a ticket an alarm opened, not at all there.
 When a channel gives up, the route's failover channel gets the notification instead. Once
 every channel has delivered or given up, the outbox row is marked ``sent`` (or ``failed``, if
 a failure was not covered by a failover); at start-up, rows still ``pending`` are delivered
@@ -25,13 +32,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from core.backoff import Backoff
 from core.clock import Clock
 from gateway.metrics import Metrics
-from gateway.notification import Notification, decode_notification
+from gateway.notification import Contact, Notification, decode_notification
+from gateway.notify import responsible
 from gateway.notify.base import Notifier
 from gateway.notify.queue import ChannelQueue, Entry
 from gateway.notify.routing import Router
@@ -65,6 +74,15 @@ class _Delivery:
     error: str | None = None
 
 
+@dataclass
+class _Lookup:
+    """A ticket notice waiting for its building's responsible person to be looked up."""
+
+    notification: Notification
+    channels: list[str]  # that reach the responsible person, if the register has them
+    anyway: set[str]  # of those, the ones that have the notice even without (a route's own)
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -93,6 +111,10 @@ class Dispatcher:
         self._outstanding: dict[str, _Delivery] = {}
         self._finished: list[dict[str, Any]] = []
         self._wake_marks = asyncio.Event()
+        # Only with a route that has notify_responsible: ticket notices for such routes.
+        self._resolving = router.tells_responsible
+        self._lookups: list[_Lookup] = []
+        self._wake_lookups = asyncio.Event()
 
     def _now(self) -> int:
         """Scheduling time (rate windows, retry delays): the timer's, the one the workers
@@ -104,14 +126,31 @@ class Dispatcher:
         for notification in notifications:
             if notification.id in self._outstanding:
                 continue
-            targets = ["log"] + [
+            channels = [
                 name for name in self._router.channels(notification) if name in self._notifiers
             ]
+            reaching = self._reaching(notification)
+            targets = ["log", *channels, *(c for c in reaching if c not in channels)]
             self._outstanding[notification.id] = _Delivery(
                 remaining=len(targets), tried=set(targets)
             )
             for name in targets:
-                self._put(name, notification, now)
+                if name not in reaching:
+                    self._put(name, notification, now)
+            if reaching:
+                self._lookups.append(_Lookup(notification, reaching, set(channels)))
+                self._wake_lookups.set()
+
+    def _reaching(self, notification: Notification) -> list[str]:
+        """The channels through which ``notification`` may reach its building's responsible
+        person: named by a ``notify_responsible`` route, and able to (e-mail, robots)."""
+        if not self._resolving:
+            return []
+        return [
+            name
+            for name in self._router.responsible_channels(notification)
+            if name in self._notifiers and responsible.via(self._notifiers[name]) is not None
+        ]
 
     def _put(self, channel: str, notification: Notification, now: int) -> None:
         self._queues[channel].put(notification, now_ms=now)
@@ -121,11 +160,20 @@ class Dispatcher:
     def outstanding(self) -> int:
         return len(self._outstanding)
 
+    @property
+    def waiters(self) -> int:
+        """The tasks that wait on the timer when there is nothing to do: a worker per
+        channel (the log's included), and the responsible persons' look-up when a route
+        reaches them (``FakeTimer.idle(dispatcher.waiters)``)."""
+        return len(self._notifiers) + (1 if self._resolving else 0)
+
     async def run(self) -> None:
         workers = [
             asyncio.create_task(self._work(notifier), name=f"notify-{name}")
             for name, notifier in self._notifiers.items()
         ]
+        if self._resolving:
+            workers.append(asyncio.create_task(self._look_up(), name="notify-responsible"))
         try:
             await self._mark_loop()
         finally:
@@ -148,6 +196,59 @@ class Dispatcher:
             sa.select(n.c.payload).where(n.c.status == "pending").order_by(n.c.created_ms, n.c.id)
         )
         return [decode_notification(row.payload) for row in rows]
+
+    # ---- responsible persons ----------------------------------------------------------
+
+    async def _look_up(self) -> None:
+        """Look the responsible persons of waiting ticket notices up, a batch at a time, and
+        hand each notice on to its channels. Its own task: no channel waits for the store."""
+        while True:
+            self._wake_lookups.clear()
+            if not self._lookups:
+                await self._timer.wait(self._wake_lookups, None)
+                continue
+            batch, self._lookups = self._lookups, []
+            found = await self._contacts({lookup.notification.building_id for lookup in batch})
+            now = self._now()
+            for lookup in batch:
+                self._hand_on(lookup, found.get(lookup.notification.building_id), now)
+
+    async def _contacts(self, building_ids: set[str]) -> dict[str, Contact]:
+        """The register's contacts; none while the database is away (the notices then go as
+        the routes send them anyway: a notice is never held back for a look-up)."""
+        if not self._store.available:
+            log.warning(
+                "database unavailable: ticket notices of %d buildings go out without their "
+                "responsible persons", len(building_ids),
+            )  # fmt: skip
+            return {}
+        try:
+            return await self._store.run_in_store(
+                lambda conn: responsible.contacts(conn, building_ids)
+            )
+        except UNAVAILABLE as exc:
+            log.warning("responsible persons not looked up (database unavailable): %s", exc.orig)
+        except Exception:  # a failed look-up must never stop the notices
+            log.exception("responsible persons not looked up")
+        return {}
+
+    def _hand_on(self, lookup: _Lookup, contact: Contact | None, now: int) -> None:
+        notification = lookup.notification
+        told: list[str] = []
+        for name in lookup.channels:
+            if responsible.reachable(contact, responsible.via(self._notifiers[name])):
+                self._put(name, msgspec.structs.replace(notification, responsible=contact), now)
+                told.append(name)
+            elif name in lookup.anyway:
+                self._put(name, notification, now)
+            else:  # only for the responsible person, and no way to reach them there
+                self._settle(name, notification, delivered=True)
+        if told and contact is not None:
+            log.info(
+                "ticket %s %s (building %s): to its responsible person (%s) through %s",
+                notification.ticket.id if notification.ticket else "-", notification.reason,
+                notification.building_id, responsible.masked(contact), ", ".join(told),
+            )  # fmt: skip
 
     # ---- workers ----------------------------------------------------------------------
 

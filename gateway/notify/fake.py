@@ -9,6 +9,9 @@
   ends them).
 - ``await wait_sent(n)``, ``await wait_attempts(n)``: until ``n`` were sent (tried); no
   polling, no sleep.
+- ``responsible_via="email"`` or ``"mobile"``: a channel that reaches a building's responsible
+  person that way (as e-mail and the robots do); what it was given is on each notification's
+  ``.responsible``.
 
 Hand one to the ``Dispatcher`` directly (``notifiers={"log": LogNotifier(), "duty": fake}``),
 or through the registry: ``fakes = FakeNotifiers()``,
@@ -30,6 +33,7 @@ from gateway.notify import text
 from gateway.notify.base import NotifyError
 from gateway.notify.channel import ChannelBase
 from gateway.notify.plugin import NotifierPlugin
+from gateway.notify.responsible import Via
 
 
 class FakeChannel(ChannelBase):
@@ -37,6 +41,9 @@ class FakeChannel(ChannelBase):
 
     type: Literal["fake"]
     fail_first: int = Field(default=0, ge=0, description="sends that fail before one succeeds")
+    responsible_via: Literal["email", "mobile"] | None = Field(
+        default=None, description="reaches a responsible person that way"
+    )
 
 
 class FakeNotifier:
@@ -47,11 +54,13 @@ class FakeNotifier:
         timeout_s: float = 10.0,
         retries: int = 0,
         rate_limit_per_min: int | None = None,
+        responsible_via: Via | None = None,
     ) -> None:
         self.name = name
         self.timeout_s = timeout_s
         self.retries = retries
         self.rate_limit_per_min = rate_limit_per_min
+        self.responsible_via = responsible_via
         self.sent: list[Notification] = []
         self.attempts: list[Notification] = []
         self.closed = False
@@ -117,6 +126,7 @@ class FakeNotifiers(Mapping[str, FakeNotifier]):
             timeout_s=config.timeout_s,
             retries=config.retries,
             rate_limit_per_min=config.rate_limit_per_min,
+            responsible_via=config.responsible_via,
         )
         notifier.fail(config.fail_first)
         self._built[name] = notifier

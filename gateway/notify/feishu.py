@@ -3,6 +3,11 @@
 Signing: ``sign = base64(HmacSHA256(key=f"{timestamp}\\n{secret}", msg=""))`` with
 ``timestamp`` in seconds, both in the JSON body next to ``msg_type`` and ``content``. It
 answers ``{"code": 0}`` (older deployments: ``{"StatusCode": 0}``).
+
+It cannot reach a building's responsible person: a custom robot @-mentions only by
+``open_id``/``user_id`` (``<at user_id="ou_...">``), which a phone number cannot be turned
+into without an app's contacts permission. A ``notify_responsible`` route sends it the notice
+as usual (docs/notifications.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 A channel with a rate limit (the group robots: DingTalk and WeCom take 20 messages a
 minute) keeps part of each minute for critical notices, and merges the minor ones that
 piled up into one digest instead of sending them one by one: a storm of 300 offline notices
-becomes a digest, and a fire that comes after it still goes out at once. Retries wait their
+becomes a digest, and a fire that comes after it still goes out at once. A notice that
+reaches a building's responsible person goes alone, and never as a critical one. Retries wait their
 turn here too, so a failing notice never holds up the ones behind it.
 
 Pure logic on an explicit time (ms): the dispatcher asks ``take(now)`` what to send next.
@@ -25,8 +26,11 @@ DIGEST_MAX: Final = 200  # notices in one digest; the rest wait for the next
 
 
 def rank(notification: Notification) -> int:
-    """0 for critical; higher is less urgent."""
-    return SEVERITY_RANK["critical"] - SEVERITY_RANK.get(notification.severity, 0)
+    """0 for critical; higher is less urgent. A ticket notice that reaches a building's
+    responsible person is never critical here: it never takes the share of the minute kept
+    for critical notices, so it cannot hold an alarm back."""
+    rank = SEVERITY_RANK["critical"] - SEVERITY_RANK.get(notification.severity, 0)
+    return max(rank, 1) if notification.responsible is not None else rank
 
 
 @dataclass(order=True)
@@ -40,6 +44,12 @@ class Entry:
     @property
     def critical(self) -> bool:
         return self.rank == 0
+
+    @property
+    def solo(self) -> bool:
+        """Sent on its own, never in a digest: a notice addressed to one building's
+        responsible person must not carry other buildings' notices to them."""
+        return self.notification.responsible is not None
 
 
 class ChannelQueue:
@@ -79,10 +89,10 @@ class ChannelQueue:
         needed = 1 if best.critical else 1 + self._reserve
         if free < needed:
             return self._wait_for(needed - free, now_ms)
-        if best.critical or self._per_minute is None:
+        if best.critical or best.solo or self._per_minute is None:
             taken = [best]
         else:
-            taken = sorted(e for e in ready if not e.critical)[:DIGEST_MAX]
+            taken = sorted(e for e in ready if not e.critical and not e.solo)[:DIGEST_MAX]
         chosen = {id(e) for e in taken}
         self._heap = [e for e in self._heap if id(e) not in chosen]
         heapq.heapify(self._heap)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from alerting.labels import CATEGORY, KIND, SEVERITY, STATUS, zh
+from alerting.tickets import ESCALATION_NAMES
 from gateway.notification import Notification, ReportNotice
 
 REASON = {
@@ -14,6 +15,7 @@ REASON = {
     "reminder": "未确认提醒",
     "cleared": "已恢复",
 }
+TICKET_REASON = {"opened": "新工单", "supervised": "挂牌督办"}
 _BEIJING = timedelta(hours=8)
 
 Describe = Callable[[str], str | None]  # building id -> its name, where known
@@ -62,7 +64,10 @@ def title(n: Notification, describe: Describe | None = None) -> str:
         return f"【{kind}预警统计】{n.report.title} 楼宇安全报告已生成"
     assert n.ticket is not None
     t = n.ticket
-    what = "新工单" if n.reason == "opened" else f"逾期升级（第{t.escalation_level}级）"
+    if n.reason == "escalated":
+        what = f"逾期升级（第{t.escalation_level}级）"
+    else:
+        what = TICKET_REASON.get(n.reason, n.reason)
     return f"【隐患工单·{what}】{t.title}"
 
 
@@ -105,14 +110,34 @@ def lines(n: Notification, describe: Describe | None = None) -> list[str]:
         return _report_lines(n.report)
     assert n.ticket is not None
     t = n.ticket
-    return [
+    out = [
         f"位置：{_where(t.building_id, describe)}",
         f"类别：{zh(CATEGORY, t.category)}",
-        f"责任单位：{t.responsible}",
-        f"整改期限：{local_time(t.due_ms)}（北京时间）",
-        f"状态：{zh(STATUS, t.status)}",
-        f"工单编号：{t.id}",
     ]
+    if t.hazard_class == "major":
+        cited = f"（{t.hazard_criterion}）" if t.hazard_criterion else ""
+        out.append(f"隐患等级：重大事故隐患{cited}")
+    out += [
+        f"责任单位：{t.responsible}",
+        f"整改期限：{local_time(t.due_ms)}（北京时间）"
+        + ("，挂牌督办" if t.supervised_ms is not None else ""),
+        f"状态：{zh(STATUS, t.status)}",
+    ]
+    if t.escalation_level in ESCALATION_NAMES:
+        out.append(f"逾期升级：第{t.escalation_level}级，{ESCALATION_NAMES[t.escalation_level]}")
+    out.append(f"工单编号：{t.id}")
+    if n.responsible is not None:
+        # Whom it also goes to (the name, never the address or phone: the group sees it).
+        who = n.responsible.name or "场所主要负责人"
+        out.append(f"请{who}（主要负责人、实际控制人）知悉，并督促照单整改销号。")
+    return out
+
+
+def mentions(configured: list[str], n: Notification) -> list[str]:
+    """The mobiles a robot @-mentions: its configured ones, and the responsible person's
+    when the notice reaches them."""
+    mobile = n.responsible.mobile if n.responsible is not None else None
+    return [*configured, mobile] if mobile and mobile not in configured else list(configured)
 
 
 def plain(n: Notification, describe: Describe | None = None) -> str:

@@ -2,6 +2,9 @@
 
 API: POST the webhook URL (``.../cgi-bin/webhook/send?key=...``) with
 ``{"msgtype": "markdown", "markdown": {"content": ...}}``; it answers ``{"errcode": 0}``.
+
+A ticket notice that reaches the building's responsible person (a route's
+``notify_responsible``) is sent as text with their mobile in ``mentioned_mobile_list``.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from pydantic import Field
 
 from gateway.notification import Notification
 from gateway.notify import text
+from gateway.notify.base import NotifyError
 from gateway.notify.channel import ChannelBase, HttpChannelNotifier
 from gateway.notify.plugin import NotifierPlugin
+from gateway.notify.responsible import scrub
 
 
 class WecomChannel(ChannelBase):
@@ -25,21 +30,27 @@ class WecomChannel(ChannelBase):
 
 
 class WecomNotifier(HttpChannelNotifier[WecomChannel]):
+    responsible_via = "mobile"  # a responsible person is @-mentioned by their mobile
+
     def message(self, n: Notification) -> dict[str, Any]:
-        if self._config.mention_mobiles:
+        mobiles = text.mentions(self._config.mention_mobiles, n)
+        if mobiles:
             return {
                 "msgtype": "text",
                 "text": {
                     "content": text.plain(n, self._describe),
-                    "mentioned_mobile_list": self._config.mention_mobiles,
+                    "mentioned_mobile_list": mobiles,
                 },
             }
         return {"msgtype": "markdown", "markdown": {"content": text.markdown(n, self._describe)}}
 
     async def send(self, notification: Notification) -> None:
-        await self._poster.post(
-            self._config.url, json=self.message(notification), ok_field="errcode"
-        )
+        try:
+            await self._poster.post(
+                self._config.url, json=self.message(notification), ok_field="errcode"
+            )
+        except NotifyError as exc:  # an answer may quote the message: no mobile in the log
+            raise NotifyError(scrub(str(exc), notification.responsible)) from None
 
 
 PLUGIN = NotifierPlugin(type="wecom", config=WecomChannel, build=WecomNotifier)

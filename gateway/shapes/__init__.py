@@ -11,6 +11,7 @@ One small module per shape; each builds from the domain value or the row it show
 - ``device``: ``DeviceObject``, ``DeviceDetail`` (with ``Reading`` and ``Unread``)
 - ``building``: ``BuildingObject``
 - ``event``: ``HubEvent``, a committed change as the hub announces it and the stream sends it
+- ``inspection``: ``InspectionObject`` with its ``InspectionItem`` answers
 - ``export``: ``ExportRecord``, a ticket change as the hazard system receives it
 
 They sit below the store (which builds events from its history) and the API; they import
@@ -23,6 +24,7 @@ from gateway.shapes.building import BuildingObject
 from gateway.shapes.device import DeviceDetail, DeviceObject, Reading, Unread
 from gateway.shapes.event import HubEvent
 from gateway.shapes.export import ExportRecord
+from gateway.shapes.inspection import InspectionItem, InspectionObject
 from gateway.shapes.ticket import HistoryEntry, TicketObject, TicketView
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "ExportRecord",
     "HistoryEntry",
     "HubEvent",
+    "InspectionItem",
+    "InspectionObject",
     "Reading",
     "Shape",
     "TicketObject",

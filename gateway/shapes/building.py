@@ -31,6 +31,8 @@ class BuildingSource(Protocol):
     @property
     def responsible_phone(self) -> str | None: ...
     @property
+    def responsible_email(self) -> str | None: ...
+    @property
     def device_count(self) -> int: ...
     @property
     def active_alarms(self) -> int: ...
@@ -47,6 +49,7 @@ class BuildingObject(Shape):
     floors: int | None
     responsible_person: str | None
     responsible_phone: str | None
+    responsible_email: str | None = None  # where the responsible person's notices go
     device_count: int
     active_alarms: int
 
@@ -63,6 +66,7 @@ class BuildingObject(Shape):
             floors=row.floors,
             responsible_person=row.responsible_person,
             responsible_phone=row.responsible_phone,
+            responsible_email=row.responsible_email,
             device_count=row.device_count,
             active_alarms=row.active_alarms,
         )

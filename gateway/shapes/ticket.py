@@ -67,6 +67,9 @@ class TicketObject(Shape):
     referred_to: str | None = Field(description="the department it was referred to (移送)")
     referred_at: str | None
     referral_reply: str | None = Field(description="that department's answer")
+    inspection_id: str | None = Field(
+        default=None, description="the inspection whose failed item opened it"
+    )
     history: list[HistoryEntry]
 
     @classmethod
@@ -96,6 +99,7 @@ class TicketObject(Shape):
             referred_to=ticket.referred_to,
             referred_at=rfc3339(ticket.referred_ms),
             referral_reply=ticket.referral_reply,
+            inspection_id=ticket.inspection_id,
             history=[HistoryEntry.of(entry) for entry in history],
         )
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from sqlalchemy.engine import Connection
 
 from alerting.labels import VENUE
@@ -25,6 +32,22 @@ _ID = re.compile(ID_PATTERN)
 Text = Name  # one line, no control characters (core/text.py)
 # A mobile (13812345678), a landline with its area code (022-23456789), an extension.
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 -]{4,23}$")]
+# An e-mail address as notices are sent to it: ASCII, one address, no display name, no
+# spaces, commas, angle brackets or control characters (nothing that could add a recipient
+# or a header), at most 254 characters (64 before the @), a domain with a dot.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("not one e-mail address such as zhang.san@example.cn")
+    return value
+
+
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
+]
 
 
 class RegistryError(Exception):
@@ -62,6 +85,11 @@ class BuildingFields(BaseModel):
         default=None, description="主要负责人 or 实际控制人: who is told of its hazards"
     )
     responsible_phone: Phone | None = Field(default=None, description="their phone")
+    responsible_email: Email | None = Field(
+        default=None,
+        description="their e-mail address: ticket notices reach it where a route says so "
+        "(docs/notifications.md)",
+    )
 
     @field_validator("venue_type")
     @classmethod

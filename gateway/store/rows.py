@@ -176,6 +176,32 @@ class OutboxRow(Row):
     attempts: int
 
 
+class InspectionRow(Row):
+    """One inspection of one venue (``inspections``)."""
+
+    id: str
+    building_id: str
+    community: str | None
+    venue_type: str | None
+    quarter: str
+    at_ms: int
+    inspector: str
+    note: str | None
+    failed: int
+
+
+class InspectionItemRow(Row):
+    """One checklist item answered; ``ticket_id`` is the ticket a failed item opened."""
+
+    inspection_id: str
+    item: str
+    position: int
+    ok: bool
+    note: str | None
+    photo_id: str | None
+    ticket_id: str | None
+
+
 class AuditRow(Row):
     """One change a person made (``gateway/audit.py``)."""
 

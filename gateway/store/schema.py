@@ -35,6 +35,8 @@ buildings = sa.Table(
     sa.Column("floors", sa.Integer),
     sa.Column("responsible_person", sa.Text),
     sa.Column("responsible_phone", sa.String(32)),
+    # Where the responsible person's notices go (docs/notifications.md): an e-mail address.
+    sa.Column("responsible_email", sa.String(254)),
     sa.Column("auto", sa.Boolean, nullable=False, default=False),
     sa.Column("created_ms", Ms, nullable=False),
     # Indexed: running gateways pick up registry changes by it every few seconds.
@@ -242,6 +244,7 @@ tokens = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("buildings", sa.Text),  # JSON list for managers; NULL: every building
+    sa.Column("communities", sa.Text),  # JSON list for inspectors: their buildings follow
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_ms", Ms, nullable=False),
     sa.Column("created_by", sa.String(128), nullable=False),
@@ -278,7 +281,50 @@ tickets = sa.Table(
     sa.Column("referred_to", sa.Text),
     sa.Column("referred_ms", Ms),
     sa.Column("referral_reply", sa.Text),
+    sa.Column("inspection_id", Ulid, index=True),  # the inspection whose failed item opened it
     sa.Index("ix_tickets_status_due", "status", "due_ms"),
+)
+
+# 九小场所 inspections (docs/inspections.md): one visit to one venue, its checklist answered.
+inspections = sa.Table(
+    "inspections",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("building_id", Id, nullable=False, index=True),
+    # As they were at the visit: coverage is counted by them, whatever the register says later.
+    sa.Column("community", sa.Text),
+    sa.Column("venue_type", sa.String(32)),
+    sa.Column("quarter", sa.String(7), nullable=False),  # e.g. 2026-Q4, in the street's zone
+    sa.Column("at_ms", Ms, nullable=False),
+    sa.Column("inspector", sa.String(128), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Index("ix_inspections_quarter_building", "quarter", "building_id"),
+)
+
+inspection_items = sa.Table(
+    "inspection_items",
+    metadata,
+    sa.Column("inspection_id", Ulid, primary_key=True),
+    sa.Column("item", sa.String(32), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("photo_id", Ulid),
+    sa.Column("ticket_id", Ulid),
+)
+
+# Photos of inspections (and public reports): the bytes live in data_dir/photos/<id>.
+photos = sa.Table(
+    "photos",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("building_id", Id, nullable=False, index=True),
+    sa.Column("media_type", sa.String(16), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("created_ms", Ms, nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
 )
 
 ticket_history = sa.Table(

@@ -25,6 +25,8 @@ from gateway.store.rows import (
     DeadLetterRow,
     DeviceRow,
     EventRow,
+    InspectionItemRow,
+    InspectionRow,
     NotificationRow,
     OutboxRow,
     PendingRow,
@@ -57,6 +59,8 @@ class WriteSet(msgspec.Struct, kw_only=True):
     ticket_history: list[TicketEntry] = msgspec.field(default_factory=list)
     ticket_outbox: list[OutboxRow] = msgspec.field(default_factory=list)
     audit: list[AuditRow] = msgspec.field(default_factory=list)  # what people changed
+    inspections: list[InspectionRow] = msgspec.field(default_factory=list)
+    inspection_items: list[InspectionItemRow] = msgspec.field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in self.__struct_fields__)
@@ -76,6 +80,8 @@ _INSERTED: Final[tuple[tuple[str, sa.Table], ...]] = (
     ("ticket_history", schema.ticket_history),
     ("ticket_outbox", schema.ticket_outbox),
     ("audit", schema.audit_log),
+    ("inspections", schema.inspections),
+    ("inspection_items", schema.inspection_items),
 )
 # The latest reading of a millisecond wins, as in the series.
 _READING: Final = Upsert(("device_id", "at_ms"), ("data",))

@@ -17,12 +17,18 @@ def add(sub: Any) -> None:
     create = token.add_parser("create", help="create a token (printed once; stored hashed)")
     config_arg(create)
     create.add_argument("--name", required=True, help="who or what holds it")
-    create.add_argument("--role", required=True, choices=("admin", "duty", "manager"))
+    create.add_argument("--role", required=True, choices=("admin", "duty", "manager", "inspector"))
     create.add_argument(
         "--building",
         action="append",
         default=None,
         help="managers: a building in scope (repeat for several)",
+    )
+    create.add_argument(
+        "--community",
+        action="append",
+        default=None,
+        help="inspectors: a community in scope (repeat for several)",
     )
     create.add_argument(
         "--expires-in-days", type=int, default=None, help="the token stops working after this"
@@ -38,6 +44,8 @@ def _cmd_token_create(args: argparse.Namespace) -> int:
 
     if args.role != "manager" and args.building:
         raise ConfigError("--building: only manager tokens have a building scope")
+    if args.role != "inspector" and args.community:
+        raise ConfigError("--community: only inspector tokens have a community scope")
     days = args.expires_in_days
     if days is not None and not 1 <= days <= 3650:
         raise ConfigError("--expires-in-days: 1 to 3650")
@@ -51,6 +59,7 @@ def _cmd_token_create(args: argparse.Namespace) -> int:
         name=args.name,
         role=args.role,
         buildings=(args.building or []) if args.role == "manager" else None,
+        communities=(args.community or []) if args.role == "inspector" else None,
         expires_ms=None if days is None else now + days * 86_400_000,
     )
     with engine.begin() as conn:

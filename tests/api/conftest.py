@@ -1,10 +1,12 @@
-"""An API over a migrated SQLite database, with the gateway's commands replaced by a fake."""
+"""An API over a migrated SQLite database, with the gateway's alarm and ticket commands
+replaced by fakes; inspections are real, their turns committed by a one-command pipeline."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
@@ -12,23 +14,30 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from alerting.model import Alarm, AlarmError
+from alerting.rule_engine import RuleEngine
 from api import ApiContext, create_app
 from core.clock import FakeClock
-from core.config import DevicesConfig
+from core.config import AlertingConfig, DevicesConfig, TicketsConfig
 from core.config.domain import DEFAULT_DEPARTMENTS
+from core.config.inspections import InspectionsConfig
 from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.backlog import BacklogReport
 from gateway.commands import RegistryCommands
 from gateway.device_index import DeviceIndex
 from gateway.hub import EventHub
+from gateway.inspections import InspectionCommands
 from gateway.metrics import Metrics
+from gateway.photos import PhotoStore
 from gateway.shapes import TicketObject
 from gateway.spool import Spool
 from gateway.status import StatusTracker
 from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.writer import StoreWriter
+from gateway.store.writeset import apply_writeset
+from gateway.tickets import TicketDesk
+from gateway.turn import Turn
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
@@ -92,6 +101,26 @@ class FakeTicketOperations:
         return self.result
 
 
+class OneCommandPipeline:
+    """The pipeline's contract for commands, without its loop: each command gets a turn of
+    its own, committed through the store before its result is returned."""
+
+    def __init__(self, *, store: StoreWriter, clock: FakeClock) -> None:
+        self._store = store
+        self._clock = clock
+        self._engine = RuleEngine(
+            rules=AlertingConfig(), devices=DevicesConfig(), repeat_critical_s=300, ids=IdFactory()
+        )
+        self.turns: list[Turn] = []
+
+    async def execute(self, command: Callable[[Turn], Any]) -> Any:
+        turn = Turn(engine=self._engine, now=self._clock.now_ms())
+        result = await command(turn)
+        await self._store.run_in_store(lambda conn: apply_writeset(conn, turn.ws))
+        self.turns.append(turn)
+        return result
+
+
 class Api:
     """The API over a real store (writer thread, registry commands); alarm and ticket
     commands, which need the pipeline, are fakes here and real in tests/e2e."""
@@ -114,6 +143,16 @@ class Api:
             failed_dir=tmp_path / "f",
             retry_max_s=1,
         )
+        self.pipeline = OneCommandPipeline(store=self.store, clock=self.clock)
+        self.photos = PhotoStore(directory=tmp_path / "photos", max_bytes=64 * 1024)
+        self.inspections = InspectionCommands(
+            pipeline=self.pipeline,
+            store=self.store,
+            desk=TicketDesk(config=TicketsConfig(), registry=self.registry, ids=self.ids),
+            ids=self.ids,
+            config=InspectionsConfig(photos_per_hour=5),
+            tz=ZoneInfo("Asia/Shanghai"),
+        )
         self.app = create_app(
             context=ApiContext(
                 engine=self.engine,
@@ -130,6 +169,8 @@ class Api:
                 write=self.store.run_in_store,
                 hub=EventHub(),
                 live_status=self.live.get,
+                inspections=self.inspections,
+                photos=self.photos,
             )
         )
 

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import hypothesis
 import msgspec
@@ -69,6 +70,7 @@ from api import ApiContext, create_app
 from core.clock import FakeClock
 from core.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig, TicketsConfig
 from core.config.domain import DEFAULT_DEPARTMENTS
+from core.config.inspections import InspectionsConfig
 from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.backlog import BacklogReport, import_backlog
@@ -77,7 +79,9 @@ from gateway.device_index import DeviceIndex
 from gateway.directory import Directory
 from gateway.http_ingest import HttpIngest
 from gateway.hub import EventHub
+from gateway.inspections import InspectionCommands
 from gateway.metrics import Metrics
+from gateway.photos import PhotoStore
 from gateway.shapes import TicketObject
 from gateway.spool import Spool
 from gateway.status import StatusTracker
@@ -87,11 +91,13 @@ from gateway.store.db import create_engine
 from gateway.store.migrate import upgrade
 from gateway.store.tickets import load_ticket
 from gateway.store.writer import StoreWriter
+from gateway.tickets import TicketDesk
 from gateway.tokens import token_row
 from simulators.formats import ENCODERS
 from simulators.formats.base import Canonical, dev_eui_of, imei_of
+from tests.api.conftest import OneCommandPipeline
 
-ROLES = ("admin", "duty", "manager")
+ROLES = ("admin", "duty", "manager", "inspector")
 MAX_EXAMPLES = int(os.environ.get("SITEGUARD_FUZZ_EXAMPLES", "40"))
 STREAM_DEADLINE_S = 0.05  # how long one call to the event stream listens
 ADMIN_TOKEN = "fuzz-admin-secret"
@@ -405,6 +411,17 @@ class FuzzApi:
                     accept_timeout_s=1.0,
                 ),
                 live_status=StatusTracker(config=DevicesConfig()).get,
+                inspections=InspectionCommands(
+                    pipeline=OneCommandPipeline(store=self.store, clock=self.clock),
+                    store=self.store,
+                    desk=TicketDesk(
+                        config=TicketsConfig(), registry=self.registry, ids=IdFactory()
+                    ),
+                    ids=IdFactory(),
+                    config=InspectionsConfig(),
+                    tz=ZoneInfo("Asia/Shanghai"),
+                ),
+                photos=PhotoStore(directory=tmp / "photos", max_bytes=64 * 1024),
             )
         )
         self.headers = {role: _bearer(f"sg_fuzz_{role}") for role in ROLES}
@@ -424,15 +441,16 @@ class FuzzApi:
         self.engine.dispose()
 
     def _seed(self) -> None:
-        """Two buildings (the manager's token sees B1 only) with devices (through the API),
+        """Two buildings (the manager's and the inspector's tokens see B1 only: the inspector's
+        by its community) with devices (through the API),
         alarms, tickets, readings, a held device, a dead letter, a delivered report and the
         duty and manager tokens."""
         now = self.clock.now_ms()
         ids = IdFactory()
         admin = self.headers["admin"]
         with TestClient(self.app) as client:
-            for building in ("B1", "B2"):
-                body = {"name": f"{building}号楼", "community": "幸福里"}
+            for building, community in (("B1", "幸福里"), ("B2", "和平里")):
+                body = {"name": f"{building}号楼", "community": community, "venue_type": "shop"}
                 answer = client.put(f"/api/v1/buildings/{building}", headers=admin, json=body)
                 assert answer.status_code == 201, answer.text
             for device, building in (("smoke-1", "B1"), ("gas-1", "B2"), ("ebike-1", "B1")):
@@ -461,11 +479,17 @@ class FuzzApi:
                 name=f"fuzz {name}",
                 role=role,
                 buildings=["B1"] if role == "manager" else None,
+                communities=["幸福里"] if role == "inspector" else None,
                 token=f"sg_fuzz_{name}",
                 by="admin (config)",
                 now=now,
             )
-            for name, role in (("duty", "duty"), ("manager", "manager"), ("spare", "duty"))
+            for name, role in (
+                ("duty", "duty"),
+                ("manager", "manager"),
+                ("inspector", "inspector"),
+                ("spare", "duty"),
+            )
         }
         rows: list[tuple[sa.Table, list[dict[str, Any]]]] = [
             (schema.alarms, [msgspec.structs.asdict(alarm_row(a)) for a in alarms]),
@@ -480,7 +504,26 @@ class FuzzApi:
         with self.engine.begin() as conn:
             for table, values in rows:
                 conn.execute(sa.insert(table), values)
+        with TestClient(self.app) as client:
+            photo = client.post(
+                "/api/v1/photos?building=B1",
+                headers={**admin, "Content-Type": "image/jpeg"},
+                content=b"\xff\xd8\xff\xe0" + bytes(100),
+            )
+            assert photo.status_code == 201, photo.text
+            items = [
+                {"item": item, "ok": item != "wiring", "note": "乱接" if item == "wiring" else None}
+                for item in InspectionsConfig().items_for("shop")
+            ]
+            items[3]["photo"] = photo.json()["id"]
+            made = client.post(
+                "/api/v1/inspections", headers=admin, json={"building_id": "B1", "items": items}
+            )
+            assert made.status_code == 201, made.text
         self.known = {
+            "inspection_id": [made.json()["id"]],
+            "photo_id": [photo.json()["id"]],
+            "community": ["幸福里", "和平里"],
             "building_id": ["B1", "B2"],
             "building": ["B1", "B2"],
             "device_id": ["smoke-1", "gas-1", "ebike-1"],

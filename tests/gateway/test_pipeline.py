@@ -38,6 +38,7 @@ from gateway.hub import EventHub, HubEvent
 from gateway.intake import Intake
 from gateway.metrics import Metrics
 from gateway.notification import Notification
+from gateway.notify.base import Notifier
 from gateway.notify.dispatcher import Dispatcher
 from gateway.notify.log import LogNotifier
 from gateway.notify.routing import Router
@@ -76,8 +77,16 @@ class Recorder:
 
 class Rig:
     def __init__(
-        self, tmp_path: Path, *, batch_max: int = 1000, series: SeriesConfig | None = None
+        self,
+        tmp_path: Path,
+        *,
+        batch_max: int = 1000,
+        series: SeriesConfig | None = None,
+        notifiers: dict[str, Notifier] | None = None,
+        routes: list[Route] | None = None,
     ) -> None:
+        """``notifiers`` and ``routes``: channels besides the log and ``rec`` (which has
+        every alarm and ticket), and the routes to them."""
         self.tmp_path = tmp_path
         self.clock = FakeClock()
         metrics = Metrics()
@@ -122,8 +131,8 @@ class Rig:
         )
         self.recorder = Recorder()
         self.dispatcher = Dispatcher(
-            notifiers={"log": LogNotifier(), "rec": self.recorder},
-            router=Router([Route(channels=["rec"], subjects=["alarm", "ticket"])]),
+            notifiers={"log": LogNotifier(), "rec": self.recorder, **(notifiers or {})},
+            router=Router([Route(channels=["rec"], subjects=["alarm", "ticket"]), *(routes or [])]),
             store=self.store,
             metrics=metrics,
             clock=self.clock,

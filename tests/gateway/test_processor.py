@@ -193,7 +193,12 @@ def test_alarm_changes_go_into_the_write_set_with_their_notifications(rig: Rig) 
     ]
     assert [a.kind for a in turn.ws.alarms] == ["smoke", "smoke", "fire"]
     assert len(turn.ws.alarm_history) == 3
-    assert [n.reason for n in turn.ws.notifications] == ["opened"] * 3
+    # The three alarms, and the fire's ticket (for the routes that tell the building's
+    # responsible person: the alarm itself names the ticket to the duty room).
+    assert [(n.subject, n.reason) for n in turn.ws.notifications] == [
+        *[("alarm", "opened")] * 3,
+        ("ticket", "opened"),
+    ]
     assert [r.building_id for r in turn.ws.rule_states] == ["B1"]
 
 

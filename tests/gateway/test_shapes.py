@@ -45,6 +45,7 @@ TICKET_KEYS = {
     # the hazard register (隐患台账), contract section 6
     "hazard_class", "hazard_criterion", "source", "supervised", "supervised_at", "referred_to",
     "referred_at", "referral_reply",
+    "inspection_id",  # the inspection whose failed item opened it (docs/inspections.md)
 }  # fmt: skip
 ENTRY_KEYS = {"at", "by", "from", "to", "note", "escalation_level"}
 DEVICE_KEYS = {
@@ -152,6 +153,7 @@ class BuildingRow(msgspec.Struct):
     floors: int | None
     responsible_person: str | None
     responsible_phone: str | None
+    responsible_email: str | None
     device_count: int
     active_alarms: int
 
@@ -242,6 +244,7 @@ def test_a_ticket_is_exactly_the_contract_object_with_its_history_in_order() -> 
         "referred_to": None,
         "referred_at": None,
         "referral_reply": None,
+        "inspection_id": None,
         "history": [
             {"at": AT, "by": "rules", "from": None, "to": "open",
              "note": "由报警 AL1 自动生成", "escalation_level": 0},
@@ -364,8 +367,9 @@ def test_a_device_detail_adds_identifiers_readings_and_what_it_sends_unread() ->
 
 def test_a_building_is_its_registry_fields_and_counts() -> None:
     row = BuildingRow(
-        "B1", "3号楼", None, None, "安居物业", None, "shop", 1, "李明", "022-1234567", 12, 0
-    )
+        "B1", "3号楼", None, None, "安居物业", None, "shop", 1, "李明", "022-1234567",
+        "li@example.cn", 12, 0,
+    )  # fmt: skip
     assert BuildingObject.of(row).wire() == {
         "building_id": "B1",
         "name": "3号楼",
@@ -377,6 +381,7 @@ def test_a_building_is_its_registry_fields_and_counts() -> None:
         "floors": 1,
         "responsible_person": "李明",
         "responsible_phone": "022-1234567",
+        "responsible_email": "li@example.cn",
         "device_count": 12,
         "active_alarms": 0,
     }

@@ -103,7 +103,10 @@ def test_tickets_from_alarms_take_policy_from_config_and_registry(db: DbEngine) 
     assert loaded[0] == fire
     assert [(e.from_status, e.to_status, e.by) for e in loaded[1]] == [(None, "open", "rules")]
     assert [e.topic for e in t.events] == ["ticket", "ticket"]
-    assert t.notifications == []  # the alarm itself was notified
+    # The alarm itself told the duty room; these go only to the routes that tell the
+    # building's responsible person (gateway/notify/routing.py).
+    told = [(n.reason, n.ticket.id if n.ticket else None) for n in t.notifications]
+    assert told == [("opened", "TKT1"), ("opened", "TKT2")]
 
 
 def test_one_ticket_per_alarm_even_when_a_write_set_is_applied_again(db: DbEngine) -> None:

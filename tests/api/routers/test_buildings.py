@@ -4,6 +4,7 @@ create-or-update (admin only)."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from gateway.device_index import BuildingInfo
@@ -51,6 +52,7 @@ def test_everyone_but_a_manager_sees_every_building(client: TestClient) -> None:
         "responsible_phone": None,
         "device_count": 2,
         "active_alarms": 0,
+        "responsible_email": None,
     }
 
 
@@ -154,3 +156,45 @@ def test_venue_attributes_are_stored_and_shown_and_checked(client: TestClient) -
         assert answer.status_code == 422
         assert says in answer.json()["detail"]
     assert client.get("/api/v1/buildings/R1", headers=ADMIN).json()["venue_type"] == "restaurant"
+
+
+@pytest.mark.usefixtures("street")
+def test_the_responsible_email_is_stored_shown_and_checked(client: TestClient, api: Api) -> None:
+    body = {"name": "福满楼饭店", "responsible_email": " wang.jianguo@fuman.example.cn "}
+    created = client.put("/api/v1/buildings/R1", headers=ADMIN, json=body)
+    assert created.status_code == 201
+    assert created.json()["responsible_email"] == "wang.jianguo@fuman.example.cn"  # trimmed
+    manager = bearer(client, "manager", ["R1"])
+    shown = client.get("/api/v1/buildings/R1", headers=manager).json()
+    assert shown["responsible_email"] == "wang.jianguo@fuman.example.cn"
+    listed = client.get("/api/v1/buildings", headers=bearer(client, "duty")).json()["items"]
+    assert [b["responsible_email"] for b in listed if b["building_id"] == "R1"] == [
+        "wang.jianguo@fuman.example.cn"
+    ]
+    outsider = bearer(client, "manager", ["B1"])
+    assert client.get("/api/v1/buildings/R1", headers=outsider).status_code == 404
+    with api.engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(schema.buildings.c.responsible_email).where(
+                schema.buildings.c.building_id == "R1"
+            )
+        ).scalar_one()
+    assert stored == "wang.jianguo@fuman.example.cn"
+    for bad in (
+        "wang",  # no domain
+        "wang@localhost",  # a domain with no dot
+        "wang jianguo@fuman.example.cn",
+        "wang@fuman.example.cn\r\nBcc: all@example.cn",  # a header of its own
+        "wang@fuman.example.cn, li@fuman.example.cn",  # a second recipient
+        "王建国 <wang@fuman.example.cn>",
+        "w" * 65 + "@fuman.example.cn",
+        "w@" + "f" * 250 + ".cn",  # longer than 254
+        "wang@fuman.example.cn\u0000",
+    ):
+        answer = client.put(
+            "/api/v1/buildings/R1", headers=ADMIN, json=body | {"responsible_email": bad}
+        )
+        assert answer.status_code == 422, bad
+        assert answer.json()["detail"].startswith("responsible_email: "), answer.json()
+    cleared = client.put("/api/v1/buildings/R1", headers=ADMIN, json={"name": "福满楼饭店"})
+    assert cleared.json()["responsible_email"] is None  # a PUT replaces every field

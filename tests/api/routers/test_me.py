@@ -13,17 +13,20 @@ def test_each_role_is_told_who_it_is(client: TestClient) -> None:
         "name": "admin (config)",
         "role": "admin",
         "buildings": None,
+        "communities": None,
     }
     assert client.get("/api/v1/me", headers=bearer(client, "duty")).json() == {
         "name": "duty test",
         "role": "duty",
         "buildings": None,
+        "communities": None,
     }
     manager = bearer(client, "manager", ["B9", "B1"])
     assert client.get("/api/v1/me", headers=manager).json() == {
         "name": "manager test",
         "role": "manager",
         "buildings": ["B1", "B9"],
+        "communities": None,
     }
 
 

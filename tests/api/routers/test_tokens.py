@@ -33,6 +33,7 @@ def test_a_new_token_is_shown_once_and_kept_as_a_digest(client: TestClient, api:
         "name": "物业 王",
         "role": "manager",
         "buildings": ["B1", "B2"],  # sorted, once each
+        "communities": None,
         "created_at": "2026-09-21T14:13:20.000Z",
         "revoked_at": None,
         "expires_at": "2026-10-21T14:13:20.000Z",
@@ -77,7 +78,9 @@ def test_a_manager_with_no_buildings_sees_nothing(client: TestClient) -> None:
     [
         ({"name": "x", "role": "duty", "buildings": ["B1"]},
          "buildings: only manager tokens have a building scope, not duty"),
-        ({"name": "x", "role": "inspector"}, "role: "),  # no such role (yet)
+        ({"name": "x", "role": "auditor"}, "role: "),  # no such role
+        ({"name": "x", "role": "duty", "communities": ["东园"]}, "only inspector tokens"),
+        ({"name": "x", "role": "inspector", "communities": [""]}, "communities.0: "),
         ({"name": "", "role": "duty"}, "name: "),
         ({"name": "x\ny", "role": "duty"}, "name: "),
         ({"name": "x", "role": "manager", "buildings": ["B 1"]}, "buildings.0: "),
