@@ -28,6 +28,8 @@ SEVERITIES: Final = ("info", "warning", "critical")
 VERDICTS: Final = (None, "real", "false_alarm", "test")
 DEVICE_TYPES: Final = ("smoke", "gas", "ebike")
 CATEGORIES: Final = ("fire", "gas", "ebike", "device", "inspection")
+HAZARD_CLASSES: Final = ("general", "major")  # alerting.tickets.HAZARD_CLASSES
+SOURCES: Final = ("alarm", "inspection", "backlog", "manual", "public")  # alerting.tickets.SOURCES
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -75,6 +77,12 @@ class Tickets:
     created: F64
     due: F64
     closed: F64
+    # The hazard register (docs/tickets.md): class and source as they are now, since when
+    # supervised (挂牌督办, until closed) and when last referred (移送), NaN for never.
+    hazard_class: I64  # index into HAZARD_CLASSES
+    source: I64  # index into SOURCES
+    supervised: F64
+    referred: F64
     # escalation history: (ticket row, at_ms, level), sorted by ticket then time
     history_ticket: I64
     history_at: F64
@@ -203,10 +211,13 @@ def load(
 
     say("alarms")
     trows = conn.execute(
-        sa.select(t.c.id, t.c.building_id, t.c.category, t.c.created_ms, t.c.due_ms, t.c.closed_ms)
+        sa.select(
+            t.c.id, t.c.building_id, t.c.category, t.c.created_ms, t.c.due_ms, t.c.closed_ms,
+            t.c.hazard_class, t.c.source, t.c.supervised_ms, t.c.referred_ms,
+        )
         .where(scoped(t.c.building_id), t.c.created_ms < end_ms)
         .order_by(t.c.id)
-    ).all()
+    ).all()  # fmt: skip
     ticket_index = {r.id: i for i, r in enumerate(trows)}
     h = schema.ticket_history
     history = conn.execute(
@@ -221,6 +232,10 @@ def load(
         created=_times([r.created_ms for r in trows]),
         due=_times([r.due_ms for r in trows]),
         closed=_times([r.closed_ms for r in trows]),
+        hazard_class=_codes([r.hazard_class for r in trows], HAZARD_CLASSES),
+        source=_codes([r.source for r in trows], SOURCES),
+        supervised=_times([r.supervised_ms for r in trows]),
+        referred=_times([r.referred_ms for r in trows]),
         history_ticket=np.fromiter(
             (ticket_index[x.ticket_id] for x in history), np.int64, len(history)
         ),

@@ -14,13 +14,26 @@ from typing import Final
 
 import numpy as np
 
-from reports.data import CATEGORIES, F64, I64, KINDS, SEVERITIES, VERDICTS, Dataset
+from reports.data import (
+    CATEGORIES,
+    F64,
+    HAZARD_CLASSES,
+    I64,
+    KINDS,
+    SEVERITIES,
+    SOURCES,
+    VERDICTS,
+    Dataset,
+)
 
 HOUR_MS: Final = 3_600_000
+DAY_MS: Final = 86_400_000
 K = {name: i for i, name in enumerate(KINDS)}
 SEV = {name: i for i, name in enumerate(SEVERITIES)}
 VERDICT = {name: i for i, name in enumerate(VERDICTS)}
 CAT = {name: i for i, name in enumerate(CATEGORIES)}
+HAZARD = {name: i for i, name in enumerate(HAZARD_CLASSES)}
+SOURCE = {name: i for i, name in enumerate(SOURCES)}
 LEVELS: Final = 5  # escalation levels 0-4
 
 
@@ -30,6 +43,9 @@ class Window:
     end: int
     until: int  # min(end, now): time-weighted figures stop at the present
     utc_offset_ms: int  # local time, for hours of the day and duty shifts
+    # The plan's deadline for the 存量 (reports.backlog_deadline): the first moment past its
+    # last day, local time. The same for every window; the window decides what it means.
+    backlog_deadline: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,6 +149,7 @@ def figures(
     out.update(_gas_figures(ds, w, unit_of, n))
     out.update(_device_figures(ds, w, unit_of, n))
     out.update(_ticket_figures(ds, w, unit_of, n))
+    out.update(_register_figures(ds, w, unit_of, n))
     if detections:
         d = ds.detections
         building = ds.devices.building[np.maximum(d.device, 0)]
@@ -247,6 +264,78 @@ def _ticket_figures(ds: Dataset, w: Window, unit_of: I64, n: int) -> dict[str, F
     level = _levels_at(ds, w.until)
     for lv in range(LEVELS):
         out[f"tickets.level.{lv}"] = count(tu, open_at_end & (level == lv), n)
+    return out
+
+
+def _register_figures(ds: Dataset, w: Window, unit_of: I64, n: int) -> dict[str, F64]:
+    """The hazard register (隐患台账): by class and source, the 存量 against the plan's
+    deadline and the 增量, supervision (挂牌督办), referral (移送) and the major hazards'
+    closing. Class and source are the tickets' now: a reclassified ticket counts as it is."""
+    t = ds.tickets
+    tu = unit_of[np.maximum(t.building, 0)]
+    t_in = t.building >= 0
+    created = t_in & (t.created >= w.start) & (t.created < w.end)
+    closed = t_in & (t.closed >= w.start) & (t.closed < w.end)
+    open_at_end = t_in & (t.created < w.until) & ~(t.closed < w.until)
+    major = t.hazard_class == HAZARD["major"]
+    backlog = t.source == SOURCE["backlog"]
+    out = {
+        "register.major": count(tu, created & major, n),
+        "register.general": count(tu, created & (t.hazard_class == HAZARD["general"]), n),
+    }
+    for source, s in SOURCE.items():
+        out[f"register.source.{source}"] = count(tu, created & (t.source == s), n)
+    out.update(_backlog_figures(ds, w, unit_of, n))
+    # 增量: whatever was not on the street's register before SiteGuard.
+    out["increment.opened"] = count(tu, created & ~backlog, n)
+    out["increment.closed"] = count(tu, closed & ~backlog, n)
+    out["increment.major_opened"] = count(tu, created & ~backlog & major, n)
+    # Supervision lasts until 销号 (a supervised ticket cannot become general); NaN is never.
+    supervised = open_at_end & (t.supervised < w.until)
+    out["supervised.active"] = count(tu, supervised, n)
+    out["supervised.new"] = count(tu, t_in & (t.supervised >= w.start) & (t.supervised < w.end), n)
+    out["supervised.overdue"] = count(tu, supervised & (t.due < w.until), n)
+    out["referred.active"] = count(tu, open_at_end & (t.referred < w.until), n)
+    out["referred.new"] = count(tu, t_in & (t.referred >= w.start) & (t.referred < w.end), n)
+    out["major.open_at_end"] = count(tu, open_at_end & major, n)
+    out["major.closed"] = count(tu, closed & major, n)
+    # As tickets.closure_rate and on_time_rate, for the major ones: a supervised ticket's
+    # due time is the office's deadline, so on time means by that deadline.
+    out["major.closure_rate"] = ratio(
+        count(tu, created & major & (t.closed < w.until), n), out["register.major"]
+    )
+    out["major.on_time_rate"] = ratio(
+        count(tu, closed & major & (t.closed <= t.due), n), out["major.closed"]
+    )
+    return out
+
+
+def _backlog_figures(ds: Dataset, w: Window, unit_of: I64, n: int) -> dict[str, F64]:
+    """The 存量 (source ``backlog``): what is left at the end, what was closed, and how it
+    stands against the plan's deadline (夯实基础: cleared by the end of 2024)."""
+    t = ds.tickets
+    tu = unit_of[np.maximum(t.building, 0)]
+    backlog = (t.building >= 0) & (t.source == SOURCE["backlog"])
+    open_at_end = backlog & (t.created < w.until) & ~(t.closed < w.until)
+    deadline = w.backlog_deadline
+    # The deadline is for what had been found by then; a later finding is not late for it.
+    due = backlog & (t.created < deadline)
+    out = {
+        "backlog.open_at_end": count(tu, open_at_end, n),
+        "backlog.major_open_at_end": count(
+            tu, open_at_end & (t.hazard_class == HAZARD["major"]), n
+        ),
+        "backlog.closed": count(tu, backlog & (t.closed >= w.start) & (t.closed < w.end), n),
+    }
+    # Known only once the window reaches the deadline; before it, undefined (NaN).
+    at_deadline = count(tu, due & ~(t.closed < deadline), n)
+    out["backlog.open_at_deadline"] = at_deadline if w.until >= deadline else np.full(n, np.nan)
+    # Each item is late from the deadline until it was closed, or until the end while open;
+    # a unit is as late as its latest item (0: cleared in time, or the deadline is ahead).
+    cleared = np.fmin(t.closed, float(w.until))  # fmin: a NaN (open) item counts to the end
+    late_days = np.clip(cleared - deadline, 0, None) / DAY_MS
+    late = maximum(tu, late_days, due & (t.created < w.until), n)
+    out["backlog.days_past_deadline"] = np.nan_to_num(late, nan=0.0)
     return out
 
 

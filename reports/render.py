@@ -68,7 +68,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(label=labels.label, show=labels.show, charts=charts)
+    env.globals.update(
+        label=labels.label, label_en=labels.label_en, show=labels.show, charts=charts
+    )
     return env
 
 
@@ -104,8 +106,26 @@ def to_html(report: Report) -> str:
             width=900,
         ),
         buildings=sorted(report.buildings, key=_attention, reverse=True),
+        register_groups=_register_groups(),
         warning_count=len(report.warnings),
     )
+
+
+# The register's figures in the page's groups: (heading, figure prefixes).
+_REGISTER_GROUPS = (
+    ("本期新增，按等级与来源", ("register.",)),
+    ("增量（新发现的隐患）", ("increment.",)),
+    ("存量（街道原有台账）", ("backlog.",)),
+    ("挂牌督办与移送", ("supervised.", "referred.")),
+    ("重大事故隐患销号", ("major.",)),
+)
+
+
+def _register_groups() -> list[tuple[str, list[str]]]:
+    return [
+        (title, [k for k in labels.REGISTER if k.startswith(prefixes)])
+        for title, prefixes in _REGISTER_GROUPS
+    ]
 
 
 def _day(ms: int, timezone: str) -> str:

@@ -7,7 +7,8 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,9 @@ import numpy as np
 from sqlalchemy.engine import Connection
 
 from core.config import Settings as SiteSettings
+from core.config.inspections import NINE_SMALL
 from reports import data, metrics, warnings
+from reports.coverage import inspection_coverage
 from reports.period import Period
 
 UNASSIGNED = "（未归属社区）"
@@ -26,6 +29,9 @@ class Settings:
     params: metrics.Params = field(default_factory=metrics.Params)
     rules: warnings.Rules = field(default_factory=warnings.Rules)
     history: int = 6
+    backlog_deadline: date = date(2024, 12, 31)  # reports.backlog_deadline, its last day
+    # inspections.venue_types: the venues due for inspection each quarter (the 九小场所)
+    inspection_types: tuple[str, ...] = NINE_SMALL
 
 
 def settings_from(config: SiteSettings) -> Settings:
@@ -46,6 +52,8 @@ def settings_from(config: SiteSettings) -> Settings:
             min_count=r.warning_min_count,
         ),
         history=r.history_periods,
+        backlog_deadline=r.backlog_deadline,
+        inspection_types=tuple(config.inspections.venue_types),
     )
 
 
@@ -73,6 +81,9 @@ class Report:
     warnings: list[dict[str, Any]]
     trend_labels: list[str]
     trend: dict[str, list[float]]  # the street's watched figures, history then this period
+    backlog_deadline: date  # the plan's, for the 存量 (its last day)
+    # per quarter the period touches and community: venues due, done, rate, overdue
+    inspections: list[dict[str, Any]]
     timings: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,6 +106,8 @@ class Report:
             "ack_by_shift": self.shifts,
             "early_warnings": self.warnings,
             "trend": {"periods": self.trend_labels, **self.trend},
+            "backlog_deadline": self.backlog_deadline.isoformat(),
+            "inspection_coverage": self.inspections,
         }
 
 
@@ -111,6 +124,12 @@ def _unit(u: Unit) -> dict[str, Any]:
         "figures": u.figures,
         "ebike_by_hour": u.by_hour,
     }
+
+
+def _day_after_ms(day: date, timezone: str) -> int:
+    """The first moment after ``day``, local time: a deadline's day is still in time."""
+    after = datetime.combine(day + timedelta(days=1), clock_time(), ZoneInfo(timezone))
+    return int(after.timestamp() * 1000)
 
 
 def _clean(value: float) -> float | None:
@@ -153,9 +172,15 @@ def build_report(
         progress=step,
     )
 
+    backlog_deadline = _day_after_ms(settings.backlog_deadline, period.timezone)
+
     def window(p: Period) -> metrics.Window:
         return metrics.Window(
-            start=p.start_ms, end=p.end_ms, until=min(p.end_ms, now_ms), utc_offset_ms=utc_offset_ms
+            start=p.start_ms,
+            end=p.end_ms,
+            until=min(p.end_ms, now_ms),
+            utc_offset_ms=utc_offset_ms,
+            backlog_deadline=backlog_deadline,
         )
 
     b = ds.buildings
@@ -246,6 +271,9 @@ def build_report(
         }
         for i, figures_of in metrics.worst_devices(ds, current)
     ]
+    covered = inspection_coverage(
+        conn, period, venue_types=settings.inspection_types, buildings=buildings, now_ms=now_ms
+    )
     step("assembled")
     return Report(
         period=period,
@@ -260,5 +288,7 @@ def build_report(
         warnings=found,
         trend_labels=labels,
         trend={m: [float(x) for x in series["total"][m][0]] for m in warnings.WATCHED},
+        backlog_deadline=settings.backlog_deadline,
+        inspections=covered,
         timings=timings,
     )

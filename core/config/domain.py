@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Final, Literal
 from urllib.parse import urlsplit
@@ -280,6 +281,12 @@ class ReportsConfig(Section):
     )
     public_url: str | None = Field(
         default=None, description="the console's address, for links in announcements"
+    )
+    # The plan's 夯实基础 phase ends with the 存量 cleared ("2024年底前全面消除2023年及以前
+    # 排查发现的重大事故隐患存量"). A date in the report's time zone; its day is still in time.
+    backlog_deadline: date = Field(
+        default=date(2024, 12, 31),
+        description="the plan's deadline for clearing the backlog (存量隐患), its last day",
     )
 
 

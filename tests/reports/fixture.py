@@ -39,6 +39,8 @@ BUILDINGS = [
     ("C1", "商铺C", None),
 ]
 START = local(2026, 3, 1)  # devices registered
+SOURCES = ("alarm", "inspection", "backlog", "manual", "public")
+BACKLOG_DEADLINE = local(2025, 1, 1)  # the plan's: the end of 2024
 
 
 @dataclass
@@ -168,6 +170,7 @@ def make_records(seed: int = 7) -> Records:
             level_at = due + DAY
             r.ticket_history.append({"id": _id("TH", 2 * n + 2), "ticket_id": tid, "at_ms": level_at,
                                      "escalation_level": rng.randint(1, 4)})  # fmt: skip
+    _register(r, random.Random(seed + 1))
     # E-bike detections: rising in A2's elevator, busy evenings, some unsure or unconfirmed.
     for mi, (y, m) in enumerate(months):
         for bid, base in (("A1", 20), ("A2", 5 + 10 * mi), ("B1", 12), ("C1", 0)):
@@ -191,27 +194,58 @@ def make_records(seed: int = 7) -> Records:
     return r
 
 
+def _register(r: Records, rng: random.Random) -> None:
+    """Each ticket's place in the hazard register (its own random numbers, so the rest of the
+    fixture stays as it was), and a backlog (存量) found before the plan's deadline: cleared in
+    time, cleared late, and still open."""
+    for t in r.tickets:
+        major = rng.random() < 0.35
+        closed = t["closed_ms"]
+        supervised = (
+            t["created_ms"] + rng.randint(0, 3) * DAY if major and rng.random() < 0.6 else None
+        )
+        referred = t["created_ms"] + rng.randint(0, 5) * DAY if rng.random() < 0.3 else None
+        t.update(hazard_class="major" if major else "general", source=rng.choice(SOURCES),
+                 supervised_ms=supervised if closed is None or (supervised or 0) < closed else None,
+                 referred_ms=referred if closed is None or (referred or 0) < closed else None)  # fmt: skip
+    found = [local(2023, 5, 10), local(2023, 11, 2), local(2024, 2, 1), local(2024, 8, 20)]
+    cleared = [local(2024, 12, 31, 16), local(2025, 3, 2), local(2026, 10, 7, 10), None]
+    for n in range(12):
+        bid = BUILDINGS[n % 4][0]
+        closed = cleared[n % 4] if n < 8 else cleared[(n + 1) % 4]
+        r.tickets.append({"id": _id("TB", n + 1), "building_id": bid, "category": "inspection",
+                          "created_ms": found[n % 4], "due_ms": local(2024, 12, 31),
+                          "closed_ms": closed, "hazard_class": "major" if n % 3 else "general",
+                          "source": "backlog", "supervised_ms": None, "referred_ms": None})  # fmt: skip
+
+
+def _rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    if rows:  # an empty list would insert one row of defaults
+        conn.execute(sa.insert(table), rows)
+
+
 def insert(conn: Connection, r: Records) -> None:
+    """``r`` as raw rows; a table with no records is left empty (a street of tickets only)."""
     now = START
-    conn.execute(sa.insert(schema.buildings), [
+    _rows(conn, schema.buildings, [
         {**b, "auto": False, "created_ms": now, "updated_ms": now} for b in r.buildings])  # fmt: skip
-    conn.execute(sa.insert(schema.devices), [
+    _rows(conn, schema.devices, [
         {**d, "auto": False, "online": True, "updated_ms": d["created_ms"]} for d in r.devices])  # fmt: skip
-    conn.execute(sa.insert(schema.alarms), [
+    _rows(conn, schema.alarms, [
         {**{k: v for k, v in a.items() if k != "device_ids"}, "device_ids": json.dumps(a["device_ids"]),
          "status": "cleared" if a["cleared_ms"] else "active",
          "identity": a["id"], "updated_ms": a["opened_ms"], "count": 1, "latched": False, "held": False}
         for a in r.alarms])  # fmt: skip
-    conn.execute(sa.insert(schema.notifications), [
+    _rows(conn, schema.notifications, [
         {**n, "id": _id("NT", i + 1), "subject": "alarm", "reason": "opened", "severity": "warning",
          "attempts": 1, "payload": "{}"} for i, n in enumerate(r.notifications)])  # fmt: skip
-    conn.execute(sa.insert(schema.tickets), [
+    _rows(conn, schema.tickets, [
         {**t, "title": "t", "severity": "warning", "status": "closed" if t["closed_ms"] else "open",
          "responsible": "x", "escalation_level": 0, "updated_ms": t["created_ms"], "created_by": "x"}
         for t in r.tickets])  # fmt: skip
-    conn.execute(sa.insert(schema.ticket_history), [
+    _rows(conn, schema.ticket_history, [
         {**h, "by": "x", "from_status": None, "to_status": "open"} for h in r.ticket_history])  # fmt: skip
-    conn.execute(sa.insert(schema.events), [
+    _rows(conn, schema.events, [
         {**e, "id": _id("EV", i + 1), "device_type": "ebike" if e["type"] == "ebike_detected" else "smoke",
          "ts_ms": e["received_ms"], "msg_id": None, "source": "test", "data": "{}"}
         for i, e in enumerate(r.events)])  # fmt: skip
@@ -322,6 +356,7 @@ def expected(r: Records, start: int, end: int, now: int) -> dict[str, dict[str, 
         ):
             add(b, "devices.low_battery")
 
+    _expected_register(r, start, end, until, add, out)
     history = defaultdict(list)
     for h in sorted(r.ticket_history, key=lambda h: (h["at_ms"], h["id"])):
         history[h["ticket_id"]].append(h)
@@ -377,9 +412,74 @@ def expected(r: Records, start: int, end: int, now: int) -> dict[str, dict[str, 
         f["tickets.on_time_rate"] = rate("closed_on_time", "tickets.closed")
         f["tickets.mean_close_h"] = statistics.fmean(close_h) if close_h else None
         f["devices.online_rate"] = rate("online", "life")
+        f["major.closure_rate"] = rate("major_closed_of_opened", "register.major")
+        f["major.on_time_rate"] = rate("major_closed_on_time", "major.closed")
+        if until < BACKLOG_DEADLINE:  # not known before the deadline
+            f["backlog.open_at_deadline"] = None
         f.setdefault("gas.peak_lel", None)
-        for drop in ("closed_of_opened", "closed_on_time", "online", "life"):
+        for drop in ("closed_of_opened", "closed_on_time", "online", "life",
+                     "major_closed_of_opened", "major_closed_on_time"):  # fmt: skip
             f.pop(drop, None)
         f["by_hour"] = hours[k]  # type: ignore[assignment]
         result[k] = f
     return result
+
+
+def _expected_register(
+    r: Records,
+    start: int,
+    end: int,
+    until: int,
+    add: Any,
+    out: dict[str, dict[str, float | None]],
+) -> None:
+    """The hazard register's figures, ticket by ticket (docs/reports.md)."""
+    community_of = {b["building_id"]: b["community"] or UNASSIGNED for b in r.buildings}
+    for t in r.tickets:
+        b, created, closed, due = t["building_id"], t["created_ms"], t["closed_ms"], t["due_ms"]
+        major, backlog = t["hazard_class"] == "major", t["source"] == "backlog"
+        is_open = created < until and not (closed is not None and closed < until)
+        if start <= created < end:
+            add(b, f"register.{t['hazard_class']}")
+            add(b, f"register.source.{t['source']}")
+            if not backlog:
+                add(b, "increment.opened")
+                if major:
+                    add(b, "increment.major_opened")
+            if major and closed is not None and closed < until:
+                add(b, "major_closed_of_opened")
+        if closed is not None and start <= closed < end:
+            add(b, "backlog.closed" if backlog else "increment.closed")
+            if major:
+                add(b, "major.closed")
+                if closed <= due:
+                    add(b, "major_closed_on_time")
+        if is_open:
+            if backlog:
+                add(b, "backlog.open_at_end")
+                if major:
+                    add(b, "backlog.major_open_at_end")
+            if major:
+                add(b, "major.open_at_end")
+            if t["supervised_ms"] is not None and t["supervised_ms"] < until:
+                add(b, "supervised.active")
+                if due < until:
+                    add(b, "supervised.overdue")
+            if t["referred_ms"] is not None and t["referred_ms"] < until:
+                add(b, "referred.active")
+        for column, figure in (
+            ("supervised_ms", "supervised.new"),
+            ("referred_ms", "referred.new"),
+        ):
+            if t[column] is not None and start <= t[column] < end:
+                add(b, figure)
+        if backlog and created < BACKLOG_DEADLINE:
+            if until >= BACKLOG_DEADLINE and not (closed is not None and closed < BACKLOG_DEADLINE):
+                add(b, "backlog.open_at_deadline")
+            if created < until:
+                stop = until if closed is None else min(closed, until)
+                late = max(0, stop - BACKLOG_DEADLINE) / DAY
+                for unit in (b, community_of[b], "street"):
+                    out[unit]["backlog.days_past_deadline"] = max(
+                        out[unit].get("backlog.days_past_deadline") or 0.0, late
+                    )
