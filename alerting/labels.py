@@ -75,6 +75,15 @@ CHECK: Final[dict[str, Label]] = {
     "escape_routes": Label("应急照明、疏散指示完好", "Emergency lights and exit signs work"),
     "smoke_detectors": Label("烟感报警器完好在线", "Smoke detectors fitted and online"),
 }
+# What the public may report (举报, contract section 6; docs/public-reports.md).
+PUBLIC_CATEGORY: Final[dict[str, Label]] = {
+    "fire_exit_blocked": Label("消防通道或安全出口堵塞", "Fire exit or fire-engine access blocked"),
+    "ebike_charging": Label("电动车室内或楼道充电", "E-bike charged indoors or in a corridor"),
+    "ebike_in_elevator": Label("电动车进电梯", "E-bike in the elevator"),
+    "gas_smell": Label("闻到燃气味", "Smell of gas"),
+    "equipment_broken": Label("灭火器或报警器损坏", "Extinguisher or detector broken"),
+    "other": Label("其他安全隐患", "Other hazard"),
+}
 # Where an inspection's quarter stands for a venue (GET /api/v1/inspections/plan).
 PLAN: Final[dict[str, Label]] = {
     "done": Label("已检查", "Done"),

@@ -20,7 +20,10 @@ from api.routers import (
     me,
     pending,
     photos,
+    public,
     reports,
+    risk,
+    rollout,
     stream,
     tickets,
     tokens,
@@ -49,12 +52,15 @@ def create_app(*, context: ApiContext, limits: HttpLimits | None = None) -> Fast
     app.include_router(tickets.router)
     app.include_router(inspections.router)
     app.include_router(photos.router)
+    app.include_router(public.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)
     app.include_router(dead_letters.router)
     app.include_router(pending.router)
     app.include_router(ingest.router)
     app.include_router(reports.router)
+    app.include_router(risk.router)
+    app.include_router(rollout.router)
     app.include_router(stream.router)
     app.include_router(me.router)
     app.include_router(labels.router)

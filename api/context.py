@@ -12,15 +12,18 @@ from adapters.base import PushRequest
 from alerting.inspections import Answer
 from alerting.model import Alarm
 from alerting.tickets import Role
-from api.sessions import AuthFailures, HourlyQuota, TokenUsage
+from api.sessions import AuthFailures, HourlyQuota, PublicGuards, TokenUsage
 from core.clock import Clock
 from core.config.inspections import InspectionsConfig
+from core.config.public import PublicConfig
+from core.config.risk import RiskConfig
 from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.backlog import BacklogReport
 from gateway.http_ingest import PushResult
 from gateway.hub import EventHub
 from gateway.photos import PhotoStore
+from gateway.public_reports import Received
 from gateway.shapes import InspectionObject, TicketObject
 from gateway.store.registry_rows import BuildingFields, DeviceFields
 from reports.report import Settings as ReportSettings
@@ -115,6 +118,24 @@ class InspectionOperations(Protocol):
     ) -> InspectionObject: ...
 
 
+class PublicOperations(Protocol):
+    """Public hazard reports taken (gateway/public_reports.py)."""
+
+    @property
+    def config(self) -> PublicConfig: ...
+
+    async def submit(
+        self,
+        *,
+        building_id: str,
+        category: str,
+        text: str,
+        contact: str | None,
+        photo_id: str | None,
+        address_digest: str,
+    ) -> Received: ...
+
+
 class RegistryOperations(Protocol):
     async def put_building(
         self, building_id: str, fields: BuildingFields, *, by: Actor
@@ -180,3 +201,6 @@ class ApiContext:
     inspections: InspectionOperations | None = None  # None: this service records none
     photos: PhotoStore | None = None
     photo_quota: HourlyQuota = field(default_factory=HourlyQuota)
+    public: PublicOperations | None = None  # None: no public report page
+    public_guards: PublicGuards = field(default_factory=PublicGuards)
+    risk: RiskConfig = field(default_factory=RiskConfig)  # the risk index (docs/risk.md)

@@ -21,7 +21,7 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _INGEST = "/api/v1/ingest/"
-_PHOTOS = "/api/v1/photos"
+_PHOTOS = ("/api/v1/photos", "/api/v1/public/photos")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,7 +67,7 @@ class BodyLimit:
         path: str = scope["path"]
         if path.startswith(_INGEST):
             limit = self._ingest_max
-        elif path == _PHOTOS:
+        elif path in _PHOTOS:
             limit = self._photo_max
         else:
             limit = self._max

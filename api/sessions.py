@@ -4,6 +4,9 @@ on every request), and hourly quotas (photo uploads)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import threading
 from collections import deque
 
@@ -84,3 +87,18 @@ class HourlyQuota:
                 return False
             times.append(now_ms)
             return True
+
+
+class PublicGuards:
+    """What the public endpoints remember (docs/public-reports.md): reports per address and
+    per building, photos per address, and the key that turns an address into a digest (the
+    address itself is never stored; a new key each start, so digests do not outlive it)."""
+
+    def __init__(self) -> None:
+        self.key = secrets.token_bytes(32)
+        self.reports = HourlyQuota()
+        self.buildings = HourlyQuota()
+        self.photos = HourlyQuota()
+
+    def digest(self, address: str) -> str:
+        return hmac.new(self.key, address.encode(), hashlib.sha256).hexdigest()

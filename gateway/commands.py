@@ -22,6 +22,7 @@ from alerting.tickets import (
 )
 from core.clock import Clock, SystemClock
 from core.ids import IdFactory
+from gateway import maintenance
 from gateway.audit import Actor, audit_row, record_upsert
 from gateway.backlog import BacklogReport, import_backlog
 from gateway.device_index import BuildingInfo, DeviceIndex, DeviceInfo
@@ -49,10 +50,18 @@ log = logging.getLogger(__name__)
 class AlarmCommands:
     """Acknowledge and clear, at the time of the pipeline's turn that carries them out."""
 
-    def __init__(self, *, pipeline: Pipeline, store: StoreWriter, ids: IdFactory) -> None:
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline,
+        store: StoreWriter,
+        ids: IdFactory,
+        desk: TicketDesk | None = None,  # for the maintenance tickets of false alarms
+    ) -> None:
         self._pipeline = pipeline
         self._store = store
         self._ids = ids
+        self._desk = desk
 
     async def acknowledge(
         self, alarm_id: str, *, verdict: str, note: str | None, by: Actor
@@ -69,9 +78,39 @@ class AlarmCommands:
                 now=turn.now,
             )
             self._audit(turn, by, "alarm.acknowledge", before, after)
+            if self._desk is not None and maintenance.needs_ticket(before, after):
+                await self._maintenance(turn, after)
             return after
 
         return await self._pipeline.execute(command)
+
+    async def _maintenance(self, turn: Turn, alarm: Alarm) -> None:
+        """A maintenance ticket for a detector past its false alarms (gateway/maintenance.py).
+        Only on a false-alarm verdict: the read it needs never delays a real alarm's turn."""
+        assert self._desk is not None
+        config = self._desk.config
+        if config.false_alarms_for_ticket == 0:
+            return
+        window = config.false_alarm_window_days
+        count, already = await in_store(
+            self._store,
+            lambda conn: maintenance.false_alarms(conn, alarm, now_ms=turn.now, window_days=window),
+        )
+        if already or count < config.false_alarms_for_ticket:
+            return
+        self._desk.open_by_hand(
+            turn,
+            title=maintenance.title_for(alarm.device_id or ""),
+            category="device",
+            building_id=alarm.building_id,
+            severity="warning",
+            responsible=None,
+            due_ms=None,
+            venue_type=None,
+            note=f"{window} 天内误报 {count} 次；最近一次：报警 {alarm.id}。请检修或更换探测器。",
+            by=maintenance.BY,
+            source="alarm",
+        )
 
     async def clear(self, alarm_id: str, *, note: str | None, by: Actor) -> Alarm:
         async def command(turn: Turn) -> Alarm:

@@ -31,6 +31,19 @@ class AdminNotice(msgspec.Struct, frozen=True, kw_only=True):
     count: int = 1  # messages with unread fields from the product today, so far
 
 
+class RiskNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """A building's risk level rose (the risk index's early warning, docs/risk.md): from
+    what to what, the score, and the factors that weigh most (name -> points)."""
+
+    building_id: str
+    level: str  # red, orange, yellow
+    previous_level: str
+    score: float
+    previous_score: float
+    top: dict[str, float] = msgspec.field(default_factory=dict)
+    lifted_by: str | None = None
+
+
 class Contact(msgspec.Struct, frozen=True, kw_only=True):
     """A building's responsible person (主要负责人 or 实际控制人) as the register has them: whom a
     ticket notice also reaches, by e-mail or by a robot's @-mention of their mobile.
@@ -72,6 +85,7 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     ticket: Ticket | None = None
     report: ReportNotice | None = None
     notice: AdminNotice | None = None
+    risk: RiskNotice | None = None  # reason "raised"
     # A digest: minor notices merged by the dispatcher for a rate-limited channel. Made at
     # send time, never stored (the outbox keeps each of them).
     digest: tuple[Notification, ...] = ()
@@ -87,12 +101,16 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
             return "alarm"
         if self.notice is not None:
             return "notice"
+        if self.risk is not None:
+            return "risk"
         return "ticket" if self.ticket is not None else "report"
 
     @property
     def building_id(self) -> str:
         if self.alarm is not None:
             return self.alarm.building_id
+        if self.risk is not None:
+            return self.risk.building_id
         return self.ticket.building_id if self.ticket is not None else "*"  # the whole street
 
     @property
@@ -101,6 +119,8 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
             return max((n.severity for n in self.digest), key=SEVERITY_RANK.__getitem__)
         if self.alarm is not None:
             return self.alarm.severity
+        if self.risk is not None:
+            return "warning"  # never critical: an early warning must not compete with alarms
         return self.ticket.severity if self.ticket is not None else "info"
 
     @property
@@ -114,6 +134,8 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
             return self.alarm.kind
         if self.ticket is not None:
             return self.ticket.category
+        if self.risk is not None:
+            return self.risk.level
         return self.report.kind if self.report is not None else ""
 
 

@@ -30,6 +30,9 @@ DEVICE_TYPES: Final = ("smoke", "gas", "ebike")
 CATEGORIES: Final = ("fire", "gas", "ebike", "device", "inspection")
 HAZARD_CLASSES: Final = ("general", "major")  # alerting.tickets.HAZARD_CLASSES
 SOURCES: Final = ("alarm", "inspection", "backlog", "manual", "public")  # alerting.tickets.SOURCES
+UNKNOWN_VENDOR: Final = "unknown"  # devices.vendor not set, or a device not in the registry
+# The alarm kinds whose path to the duty officer is timed (GB 26875: 火灾报警信息, and gas).
+TIMED_KINDS: Final = ("smoke", "fire", "gas", "compound")
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -51,6 +54,8 @@ class Devices:
     building: I64
     type: I64  # index into DEVICE_TYPES
     since: F64  # registered or first seen, whichever came first
+    vendors: list[str]  # the vendors' names, sorted, UNKNOWN_VENDOR last
+    vendor: I64  # index into vendors
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +73,8 @@ class Alarms:
     verdict: I64
     peak: F64
     fire_devices: list[list[int]]  # per row: the detectors a fire alarm lists (else empty)
+    # its device, or for a building-level alarm (fire, compound) the first device it lists
+    first_device: I64
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +94,9 @@ class Tickets:
     history_ticket: I64
     history_at: F64
     history_level: I64
+    # who answers for it (tickets.responsible: a 科室 or a community's office)
+    offices: list[str]  # sorted
+    office: I64  # index into offices
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +106,18 @@ class Detections:
 
     device: I64  # -1: a device not in the registry (or out of scope)
     hour: I64
+    weekday: I64  # local, Monday 0
     count: I64
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transmissions:
+    """The period's device alarm messages (events of type ``alarm``): who sent them and how
+    long they took from the device's clock to the gateway's receipt."""
+
+    vendor: I64  # index into Devices.vendors
+    device_type: I64  # index into DEVICE_TYPES (the event's own)
+    delay: F64  # received_ms - ts_ms: negative when the device's clock runs ahead
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +127,7 @@ class Dataset:
     alarms: Alarms
     tickets: Tickets
     detections: Detections
+    transmissions: Transmissions
     # confident detections per history period and building: [periods, buildings]
     detection_history: I64
 
@@ -154,11 +176,13 @@ def load(
     say("buildings")
     drows = conn.execute(
         sa.select(
-            d.c.device_id, d.c.building_id, d.c.device_type, d.c.created_ms, d.c.first_seen_ms
+            d.c.device_id, d.c.building_id, d.c.device_type, d.c.created_ms, d.c.first_seen_ms,
+            d.c.vendor,
         )
         .where(scoped(d.c.building_id), d.c.created_ms < end_ms)
         .order_by(d.c.device_id)
-    ).all()
+    ).all()  # fmt: skip
+    vendors = [*sorted({r.vendor for r in drows if r.vendor} - {UNKNOWN_VENDOR}), UNKNOWN_VENDOR]
     dv = Devices(
         ids=[r.device_id for r in drows],
         index={r.device_id: i for i, r in enumerate(drows)},
@@ -167,6 +191,8 @@ def load(
         since=np.array(
             [min(r.created_ms, r.first_seen_ms or r.created_ms) for r in drows], np.float64
         ),
+        vendors=vendors,
+        vendor=_codes([r.vendor or UNKNOWN_VENDOR for r in drows], vendors),
     )
 
     say("devices")
@@ -207,13 +233,26 @@ def load(
             else []
             for r in arows
         ],
+        # Building-level alarms (fire, compound: a few a month) are timed by their first device.
+        first_device=np.fromiter(
+            (
+                dv.index.get(r.device_id, -1)
+                if r.device_id is not None
+                else next((dv.index[x] for x in decode_ids(r.device_ids) if x in dv.index), -1)
+                if r.kind in TIMED_KINDS
+                else -1
+                for r in arows
+            ),
+            np.int64,
+            len(arows),
+        ),
     )
 
     say("alarms")
     trows = conn.execute(
         sa.select(
             t.c.id, t.c.building_id, t.c.category, t.c.created_ms, t.c.due_ms, t.c.closed_ms,
-            t.c.hazard_class, t.c.source, t.c.supervised_ms, t.c.referred_ms,
+            t.c.hazard_class, t.c.source, t.c.supervised_ms, t.c.referred_ms, t.c.responsible,
         )
         .where(scoped(t.c.building_id), t.c.created_ms < end_ms)
         .order_by(t.c.id)
@@ -226,6 +265,7 @@ def load(
         .where(scoped(t.c.building_id), t.c.created_ms < end_ms, h.c.at_ms < end_ms)
         .order_by(h.c.ticket_id, h.c.at_ms, h.c.id)
     ).all()
+    offices = sorted({r.responsible for r in trows})
     tk = Tickets(
         building=_codes([r.building_id for r in trows], bl.ids),
         category=_codes([r.category for r in trows], CATEGORIES),
@@ -241,14 +281,18 @@ def load(
         ),
         history_at=_times([x.at_ms for x in history]),
         history_level=np.fromiter((x.escalation_level for x in history), np.int64, len(history)),
+        offices=offices,
+        office=_codes([r.responsible for r in trows], offices),
     )
 
     say("tickets")
     e = schema.events
     confident = sa.or_(e.c.confidence.is_(None), e.c.confidence >= min_confidence)
     hour = ((e.c.received_ms + utc_offset_ms) // 3_600_000 % 24).label("hour")
+    # 1970-01-01 was a Thursday: Monday is 0.
+    weekday = (((e.c.received_ms + utc_offset_ms) // 86_400_000 + 3) % 7).label("weekday")
     drows_ = conn.execute(
-        sa.select(e.c.device_id, hour, sa.func.count())
+        sa.select(e.c.device_id, hour, weekday, sa.func.count())
         .where(
             e.c.type == "ebike_detected",
             e.c.received_ms >= start_ms,
@@ -256,15 +300,39 @@ def load(
             confident,
             scoped(e.c.building_id),
         )
-        .group_by(e.c.device_id, hour)
+        .group_by(e.c.device_id, hour, weekday)
     ).all()
     det = Detections(
         device=np.fromiter((dv.index.get(r[0], -1) for r in drows_), np.int64, len(drows_)),
         hour=np.fromiter((r[1] for r in drows_), np.int64, len(drows_)),
-        count=np.fromiter((r[2] for r in drows_), np.int64, len(drows_)),
+        weekday=np.fromiter((r[2] for r in drows_), np.int64, len(drows_)),
+        count=np.fromiter((r[3] for r in drows_), np.int64, len(drows_)),
     )
 
     say("e-bike detections")
+    xrows = conn.execute(
+        sa.select(e.c.device_id, e.c.device_type, e.c.received_ms, e.c.ts_ms).where(
+            e.c.type == "alarm",
+            e.c.received_ms >= start_ms,
+            e.c.received_ms < end_ms,
+            scoped(e.c.building_id),
+        )
+    ).all()
+    unknown = len(vendors) - 1
+    tx = Transmissions(
+        vendor=np.fromiter(
+            (
+                int(dv.vendor[dv.index[r.device_id]]) if r.device_id in dv.index else unknown
+                for r in xrows
+            ),
+            np.int64,
+            len(xrows),
+        ),
+        device_type=_codes([r.device_type for r in xrows], DEVICE_TYPES),
+        delay=np.array([r.received_ms - r.ts_ms for r in xrows], np.float64),
+    )
+
+    say("alarm transmissions")
     counts = np.zeros((len(history_ms), len(bl.ids)), np.int64)
     for p, (s, end) in enumerate(history_ms):
         per_building = conn.execute(
@@ -283,5 +351,11 @@ def load(
                 counts[p, bl.index[building_id]] = count
     say("detection history")
     return Dataset(
-        buildings=bl, devices=dv, alarms=al, tickets=tk, detections=det, detection_history=counts
+        buildings=bl,
+        devices=dv,
+        alarms=al,
+        tickets=tk,
+        detections=det,
+        transmissions=tx,
+        detection_history=counts,
     )

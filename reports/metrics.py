@@ -16,12 +16,14 @@ import numpy as np
 
 from reports.data import (
     CATEGORIES,
+    DEVICE_TYPES,
     F64,
     HAZARD_CLASSES,
     I64,
     KINDS,
     SEVERITIES,
     SOURCES,
+    TIMED_KINDS,
     VERDICTS,
     Dataset,
 )
@@ -417,3 +419,101 @@ def shifts(ds: Dataset, w: Window, p: Params) -> dict[str, dict[str, float | Non
             "p90_s": float(np.quantile(values, 0.9)) if len(values) else None,
         }
     return out
+
+
+# ---- GB 26875 transmission, false alarms per device, e-bike heat map, escalations ---------
+
+
+def lookup(values: I64, index: I64, missing: int) -> I64:
+    """``values[index]``, and ``missing`` where the index is -1 (not loaded: outside the
+    scope, or none); safe when ``values`` is empty, as in a report of a building without
+    devices."""
+    if not len(values):
+        return np.full(len(index), missing, np.int64)
+    return np.where(index >= 0, values[np.maximum(index, 0)], missing)
+
+
+def _delays(values: F64, limit_ms: int) -> dict[str, float | None]:
+    """count, p50_s, p95_s (linear), within_10s (share at or under ``limit_ms``)."""
+    n = len(values)
+    if not n:
+        return {"count": 0, "p50_s": None, "p95_s": None, "within_10s": None}
+    return {
+        "count": n,
+        "p50_s": round(float(np.quantile(values, 0.5)) / 1000, 3),
+        "p95_s": round(float(np.quantile(values, 0.95)) / 1000, 3),
+        "within_10s": round(float(np.count_nonzero(values <= limit_ms)) / n, 4),
+    }
+
+
+def transmission(ds: Dataset, w: Window, limit_ms: int = 10_000) -> list[dict[str, object]]:
+    """Per vendor and device type: device clock to the gateway's receipt, for the period's
+    device alarm messages (a negative delay, the device's clock ahead, is counted as
+    ``clock_skew`` and left out of the figures); and the alarm's opening (its receipt) to the
+    first notification delivered, for the smoke, fire, gas and compound alarms opened in the
+    period. Vendors by name, the unknown last; device types in DEVICE_TYPES order."""
+    tx, a, dv = ds.transmissions, ds.alarms, ds.devices
+    unknown = len(dv.vendors) - 1
+    timed = np.isin(a.kind, [K[k] for k in TIMED_KINDS]) & (a.building >= 0)
+    timed &= (a.opened >= w.start) & (a.opened < w.end) & ~np.isnan(a.first_sent)
+    device = a.first_device
+    a_vendor = lookup(dv.vendor, device, unknown)
+    a_type = lookup(dv.type, device, -1)
+    notify_ms = a.first_sent - a.opened
+    rows: list[dict[str, object]] = []
+    for v, vendor in enumerate(dv.vendors):
+        for t, device_type in [*enumerate(DEVICE_TYPES), (-1, None)]:
+            sent = tx.delay[(tx.vendor == v) & (tx.device_type == t)]
+            notified = notify_ms[timed & (a_vendor == v) & (a_type == t)]
+            if not len(sent) and not len(notified):
+                continue
+            rows.append(
+                {
+                    "vendor": vendor,
+                    "device_type": device_type,
+                    "receipt": {
+                        **_delays(sent[sent >= 0], limit_ms),
+                        "clock_skew": int(np.count_nonzero(sent < 0)),
+                    },
+                    "notification": _delays(notified, limit_ms),
+                }
+            )
+    return rows
+
+
+def false_alarm_devices(
+    ds: Dataset, w: Window, threshold: int, limit: int = 10
+) -> list[tuple[int, int, bool]]:
+    """(device index, smoke alarms opened in the window acknowledged ``false_alarm``, at or
+    over ``threshold``), most first: the ``limit`` first and every one at the threshold."""
+    a = ds.alarms
+    rows = (a.kind == K["smoke"]) & (a.device >= 0) & (a.verdict == VERDICT["false_alarm"])
+    rows &= (a.opened >= w.start) & (a.opened < w.end)
+    rows &= lookup(ds.devices.building, a.device, -1) >= 0
+    per = np.bincount(a.device[rows], minlength=len(ds.devices.ids))
+    order = np.lexsort((np.arange(len(per)), -per))
+    out = []
+    for rank, i in enumerate(order):
+        if per[i] == 0 or (rank >= limit and per[i] < threshold):
+            break
+        out.append((int(i), int(per[i]), bool(per[i] >= threshold)))
+    return out
+
+
+def heatmap(ds: Dataset) -> list[list[int]]:
+    """The period's confident detections by local weekday (Monday first) and hour: 7 x 24."""
+    d = ds.detections
+    ok = lookup(ds.devices.building, d.device, -1) >= 0
+    cells = np.bincount((d.weekday * 24 + d.hour)[ok], weights=d.count[ok], minlength=7 * 24)
+    return [[int(x) for x in row] for row in cells.reshape(7, 24)]
+
+
+def escalations(ds: Dataset, w: Window) -> I64:
+    """Per ticket: the history entries within the window whose escalation level is above the
+    entry before (0 before the first)."""
+    t = ds.tickets
+    level = t.history_level
+    same = np.append(False, t.history_ticket[1:] == t.history_ticket[:-1])
+    before = np.where(same, np.append(0, level[:-1]), 0)
+    rose = (level > before) & (t.history_at >= w.start) & (t.history_at < w.end)
+    return np.bincount(t.history_ticket[rose], minlength=len(t.created)).astype(np.int64)

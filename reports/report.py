@@ -17,9 +17,12 @@ from sqlalchemy.engine import Connection
 
 from core.config import Settings as SiteSettings
 from core.config.inspections import NINE_SMALL
+from core.config.rollout import RolloutConfig
 from reports import data, metrics, warnings
 from reports.coverage import inspection_coverage
 from reports.period import Period
+from reports.rollout import rollout_rows
+from reports.work import work_report
 
 UNASSIGNED = "（未归属社区）"
 
@@ -32,6 +35,8 @@ class Settings:
     backlog_deadline: date = date(2024, 12, 31)  # reports.backlog_deadline, its last day
     # inspections.venue_types: the venues due for inspection each quarter (the 九小场所)
     inspection_types: tuple[str, ...] = NINE_SMALL
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)  # the device programmes
+    false_alarm_threshold: int = 3  # reports.false_alarm_threshold
 
 
 def settings_from(config: SiteSettings) -> Settings:
@@ -54,6 +59,8 @@ def settings_from(config: SiteSettings) -> Settings:
         history=r.history_periods,
         backlog_deadline=r.backlog_deadline,
         inspection_types=tuple(config.inspections.venue_types),
+        rollout=config.rollout,
+        false_alarm_threshold=r.false_alarm_threshold,
     )
 
 
@@ -84,7 +91,15 @@ class Report:
     backlog_deadline: date  # the plan's, for the 存量 (its last day)
     # per quarter the period touches and community: venues due, done, rate, overdue
     inspections: list[dict[str, Any]]
-    timings: dict[str, float]
+    # per device programme: a total row, then per community and venue type (reports/rollout.py)
+    rollout: list[dict[str, Any]] = field(default_factory=list)
+    # GB 26875: per vendor and device type, device to receipt and receipt to notification
+    transmission: list[dict[str, Any]] = field(default_factory=list)
+    false_alarm_devices: list[dict[str, Any]] = field(default_factory=list)
+    ebike_heatmap: list[list[int]] = field(default_factory=list)  # [weekday, Monday first][hour]
+    work: dict[str, Any] | None = None  # a quarter's work report (季度工作情况)
+    false_alarm_threshold: int = 3
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         p = self.period
@@ -108,6 +123,11 @@ class Report:
             "trend": {"periods": self.trend_labels, **self.trend},
             "backlog_deadline": self.backlog_deadline.isoformat(),
             "inspection_coverage": self.inspections,
+            "rollout": self.rollout,
+            "transmission_delay": self.transmission,
+            "false_alarm_devices": self.false_alarm_devices,
+            "ebike_heatmap": self.ebike_heatmap,
+            "work_report": self.work,
         }
 
 
@@ -136,6 +156,21 @@ def _clean(value: float) -> float | None:
     if math.isnan(value):
         return None
     return round(value, 4)
+
+
+def _false_alarm_rows(ds: data.Dataset, w: metrics.Window, threshold: int) -> list[dict[str, Any]]:
+    """The devices with false alarms (metrics.false_alarm_devices), named."""
+    b, dv = ds.buildings, ds.devices
+    return [
+        {
+            "device_id": dv.ids[i],
+            "building_id": b.ids[dv.building[i]],
+            "building": b.names[dv.building[i]] or b.ids[dv.building[i]],
+            "false_alarms": n,
+            "over_threshold": over,
+        }
+        for i, n, over in metrics.false_alarm_devices(ds, w, threshold)
+    ]
 
 
 def build_report(
@@ -274,6 +309,7 @@ def build_report(
     covered = inspection_coverage(
         conn, period, venue_types=settings.inspection_types, buildings=buildings, now_ms=now_ms
     )
+    fitted = rollout_rows(conn, period, config=settings.rollout, buildings=buildings, now_ms=now_ms)
     step("assembled")
     return Report(
         period=period,
@@ -290,5 +326,23 @@ def build_report(
         trend={m: [float(x) for x in series["total"][m][0]] for m in warnings.WATCHED},
         backlog_deadline=settings.backlog_deadline,
         inspections=covered,
+        rollout=fitted,
+        transmission=metrics.transmission(ds, current),
+        false_alarm_devices=_false_alarm_rows(ds, current, settings.false_alarm_threshold),
+        ebike_heatmap=metrics.heatmap(ds),
+        work=work_report(
+            conn,
+            ds,
+            current,
+            quarter=period.label,
+            communities=community_names,
+            community_of=community_of,
+            coverage=covered,
+            buildings=buildings,
+            unassigned=UNASSIGNED,
+        )
+        if period.kind == "quarter"
+        else None,
+        false_alarm_threshold=settings.false_alarm_threshold,
         timings=timings,
     )

@@ -173,6 +173,8 @@ class Service:
         self._loop(
             parts, lambda: self._escalate(parts), every_s=s.tickets.scan_s, name="escalation"
         )
+        if parts.risk is not None:
+            self._loop(parts, parts.risk.tick, every_s=s.risk.scan_s, name="risk")
         self._loop(
             parts,
             lambda: self._add_status_points(parts),
@@ -208,7 +210,15 @@ class Service:
         await asyncio.sleep(0.05)  # let the PUBACKs of the last batches reach the socket
         await parts.ingest.close()
         await _finish(tasks["ingest"], cancel=True)
-        for name in ("status", "housekeeping", "escalation", "status_points", "export", "reports"):
+        for name in (
+            "status",
+            "housekeeping",
+            "escalation",
+            "risk",
+            "status_points",
+            "export",
+            "reports",
+        ):
             if name in tasks:
                 await _finish(tasks[name], cancel=True)
         await flush_dirty(parts.store, parts.status)
@@ -239,6 +249,7 @@ class Service:
             "status",
             "housekeeping",
             "escalation",
+            "risk",
             "status_points",
             "export",
             "reports",

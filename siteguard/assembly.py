@@ -45,7 +45,9 @@ from gateway.pending import PendingReleaser
 from gateway.photos import PhotoStore
 from gateway.pipeline import Pipeline
 from gateway.processor import Processor
+from gateway.public_reports import PublicReportCommands
 from gateway.restore import restore_state
+from gateway.risk_watch import RiskWatch
 from gateway.series.sinks import SeriesSink, create_sink
 from gateway.series.writer import SeriesWriter
 from gateway.spool import Spool
@@ -157,6 +159,8 @@ class Parts:
     exporter: TicketExporter | None
     ingest: MqttIngest
     server: uvicorn.Server
+    # The risk early warning (docs/risk.md): ``tick`` every ``risk.scan_s`` on the active one.
+    risk: RiskWatch | None = None
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
@@ -302,7 +306,7 @@ def assemble(
             admin_token=s.auth.admin_token.get_secret_value() if s.auth.admin_token else None,
             readiness=readiness,
             render_metrics=shared.metrics.render,
-            alarms=AlarmCommands(pipeline=pipeline, store=store, ids=shared.ids),
+            alarms=AlarmCommands(pipeline=pipeline, store=store, ids=shared.ids, desk=desk),
             tickets=ticket_commands,
             registry=RegistryCommands(
                 store=store, registry=registry, clock=shared.clock, ids=shared.ids, pending=releaser
@@ -336,6 +340,10 @@ def assemble(
                 config=s.inspections,
                 tz=ZoneInfo(s.timezone),
             ),
+            risk=s.risk,
+            public=PublicReportCommands(
+                pipeline=pipeline, store=store, desk=desk, ids=shared.ids, config=s.public
+            ),
             photos=PhotoStore(
                 directory=s.data_dir / "photos", max_bytes=s.inspections.photo_max_bytes
             ),
@@ -362,4 +370,12 @@ def assemble(
         exporter=exporter,
         ingest=ingest,
         server=server,
+        risk=RiskWatch(
+            engine=engine,
+            store=store,
+            enqueue=dispatcher.enqueue,
+            config=s.risk,
+            clock=shared.clock,
+            ids=shared.ids,
+        ),
     )

@@ -13,14 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Context, CurrentPrincipal, Inspecting
 from api.context import ApiContext
-from api.responses import SIGNED_IN, errors
+from api.responses import IMAGE_BODY, SIGNED_IN, errors
 from api.routers.common import not_found
 from gateway.photos import PhotoRefused, PhotoStore
 from gateway.store import schema
 from gateway.store.inspections import building_row, photos_of
 
 router = APIRouter(
-    prefix="/api/v1/photos", tags=["photos"], responses=errors(*SIGNED_IN, 403, 404, 413)
+    prefix="/api/v1/photos", tags=["photos"], responses=errors(*SIGNED_IN, 403, 404, 413, 415)
 )
 
 
@@ -41,15 +41,7 @@ def _store(ctx: ApiContext) -> PhotoStore:
     "",
     response_model=PhotoOut,
     status_code=status.HTTP_201_CREATED,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                t: {"schema": {"type": "string", "format": "binary"}}
-                for t in ("image/jpeg", "image/png", "image/webp")
-            },
-        }
-    },
+    openapi_extra=IMAGE_BODY,
 )
 async def upload_photo(
     request: Request,

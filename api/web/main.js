@@ -16,6 +16,7 @@ import { loadLabels, switchLang, t, translatePage } from "./i18n.js";
 import { keyboard } from "./keyboard.js";
 import { managerPages } from "./manager.js";
 import { reportPages } from "./reports.js";
+import { situationView } from "./situation.js";
 import { soundPrompt } from "./sound.js";
 import { connectStream } from "./sse.js";
 import { createState } from "./state.js";
@@ -69,6 +70,14 @@ async function start() {
   const manager = managerPages({ api, state, tickets, loadBuildings, devices, nav });
   const reports = reportPages({ api });
   const inspect = inspectPages({ api, state });
+  const situation = situationView({
+    api, state, loadBuildings,
+    async openBuilding(id) {
+      await go("devices");
+      $("building-filter").value = id;
+      $("building-filter").dispatchEvent(new Event("change"));
+    },
+  });
   const ticketView = ticketDetail({
     api, state, tickets, nav, openAlarm: (id) => { closeDialog(); openAlarm(id, { user: true }); },
   });
@@ -84,19 +93,20 @@ async function start() {
     devices: { main: "manager", part: manager },
     manager: { main: "manager", part: manager },
     inspect: { main: "inspect", part: inspect },
+    situation: { main: "situation", part: situation },
     reports: { main: "reports", part: { show: () => reports.open(nav.get().report), render() {} } },
   };
   const allowed = () => {
     if (state.isManager()) return ["manager", "reports"];
     if (state.isInspector()) return ["inspect"];
-    return ["alarms", "history", "devices", "inspect", "reports"];
+    return ["alarms", "situation", "history", "devices", "inspect", "reports"];
   };
 
   async function go(name) {
     if (!allowed().includes(name)) name = allowed()[0];
     view = name;
     nav.set({ view: name, report: name === "reports" ? nav.get().report : "" });
-    for (const id of ["duty", "history", "reports", "manager", "inspect"]) $(id).hidden = true;
+    for (const id of ["duty", "history", "reports", "manager", "inspect", "situation"]) $(id).hidden = true;
     for (const button of document.querySelectorAll("#nav [data-view]")) {
       button.hidden = !allowed().includes(button.dataset.view);
       if (button.dataset.view === name) button.setAttribute("aria-current", "page");
@@ -202,6 +212,7 @@ async function start() {
     }
     duty.onAlarm(alarm);
     past.onAlarm(alarm);
+    situation.render();
   }
 
   function onEvent({ event, data }) {
@@ -228,7 +239,7 @@ async function start() {
       return;
     }
     if (!state.isManager()) fillTicketFilters();
-    for (const part of [duty, past, manager, inspect]) part.render();
+    for (const part of [duty, past, manager, inspect, situation]) part.render();
     tickets.render();
     draw();
   });

@@ -2,6 +2,7 @@
 // filters, a device's detail with its readings, their buildings' tickets) and the duty
 // officer's 设备 view (the same table over every building, without the ticket card). The
 // API already limits every answer to the token's buildings; nothing is filtered here for safety.
+import { openDialog } from "./dialog.js";
 import { $, el, localTime, reveal } from "./dom.js";
 import { t } from "./i18n.js";
 import { fail } from "./notices.js";
@@ -62,9 +63,34 @@ export function managerPages({ api, state, tickets, loadBuildings, devices, nav 
         el("strong", {}, b.name || b.building_id),
         el("span", { class: "muted" }, `${b.community || ""}`), el("br"),
         ...(b.venue_type ? [el("span", { class: "muted", "data-testid": "venue" }, venueText(b)), el("br")] : []),
-        `${t("card.devices", { n: b.device_count })} · ${t("card.alarms", { n: b.active_alarms })}`));
+        `${t("card.devices", { n: b.device_count })} · ${t("card.alarms", { n: b.active_alarms })}`,
+        qrButton(b)));
     }
     if (!state.buildings().length) cards.append(el("p", { class: "empty" }, t("device.none_shown")));
+  }
+
+  // The lobby's QR code (举报): the public report page of the building, to print and post.
+  function qrButton(b) {
+    const button = el("button", { type: "button", class: "secondary small", "data-testid": "qr-open" }, t("qr.open"));
+    button.addEventListener("click", async () => {
+      let url;
+      try {
+        url = URL.createObjectURL(await (await api.raw(`/api/v1/buildings/${encodeURIComponent(b.building_id)}/qr.svg`)).blob());
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      const name = b.name || b.building_id;
+      openDialog(() => ({
+        title: t("qr.title", { name }),
+        body: [
+          el("p", {}, t("qr.hint")),
+          el("img", { src: url, alt: t("qr.title", { name }), class: "qr", "data-testid": "qr-image" }),
+          el("p", {}, el("a", { href: url, download: `qr-${b.building_id}.svg`, "data-testid": "qr-download" }, t("qr.download"))),
+        ],
+      }), { onClose: () => URL.revokeObjectURL(url) });
+    });
+    return el("div", {}, button);
   }
 
   function venueText(b) {

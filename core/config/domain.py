@@ -182,6 +182,13 @@ class TicketsConfig(Section):
     outbox_keep_days: int = Field(
         default=180, ge=1, description="exported ticket changes are kept this long, then pruned"
     )
+    false_alarms_for_ticket: int = Field(
+        default=3,
+        ge=0,
+        description="a smoke detector acknowledged as a false alarm this many times within "
+        "false_alarm_window_days gets a maintenance ticket (category device); 0: never",
+    )
+    false_alarm_window_days: int = Field(default=30, ge=1, description="see above")
     departments: list[str] = Field(
         default_factory=lambda: list(DEFAULT_DEPARTMENTS),
         min_length=1,
@@ -287,6 +294,12 @@ class ReportsConfig(Section):
     backlog_deadline: date = Field(
         default=date(2024, 12, 31),
         description="the plan's deadline for clearing the backlog (存量隐患), its last day",
+    )
+    false_alarm_threshold: int = Field(
+        default=3,
+        ge=1,
+        description="a smoke detector with at least this many false alarms (verdict "
+        "false_alarm) in a report's period is marked over the threshold",
     )
 
 

@@ -44,17 +44,18 @@ class ChannelTable(BaseModel):
 
 
 # What a notification says happened (``Notification.reason``).
-Reason = Literal["opened", "supervised", "escalated", "reminder", "cleared"]
+Reason = Literal["opened", "supervised", "escalated", "reminder", "cleared", "raised"]
 
 
 class Route(Section):
     """Which notifications go to which channels. Every condition given must hold."""
 
     channels: list[str] = Field(min_length=1, description="channel names")
-    subjects: list[Literal["alarm", "ticket", "report", "notice"]] = Field(
+    subjects: list[Literal["alarm", "ticket", "report", "notice", "risk"]] = Field(
         default=["alarm", "ticket"],
-        description="alarms, tickets, scheduled reports and administrator notices (these two "
-        "not sent unless a route names them)",
+        description="alarms, tickets, scheduled reports, administrator notices and risk early "
+        "warnings (these three not sent unless a route names them; a risk warning's kind is "
+        "its new level: red, orange, yellow)",
     )
     kinds: list[str] | None = Field(
         default=None, description="alarm kinds or ticket categories; none: all"
@@ -67,7 +68,7 @@ class Route(Section):
     reasons: list[Reason] | None = Field(
         default=None,
         description="what happened: opened, escalated, reminder, cleared (alarms); opened, "
-        "supervised, escalated (tickets); none: all",
+        "supervised, escalated (tickets); raised (risk levels); none: all",
     )
     notify_responsible: bool = Field(
         default=False,

@@ -36,6 +36,9 @@ from core.config.inspections import InspectionsConfig
 from core.config.notify import (
     NotifyConfig,
 )
+from core.config.public import PublicConfig
+from core.config.risk import RiskConfig
+from core.config.rollout import RolloutConfig
 from core.config.transport import (
     ApiConfig,
     AuthConfig,
@@ -73,6 +76,9 @@ class Settings(BaseSettings):
     notify: NotifyConfig = NotifyConfig()
     tickets: TicketsConfig = TicketsConfig()
     inspections: InspectionsConfig = InspectionsConfig()
+    risk: RiskConfig = RiskConfig()
+    rollout: RolloutConfig = RolloutConfig()
+    public: PublicConfig = PublicConfig()
     adapters: AdaptersConfig = AdaptersConfig()
     reports: ReportsConfig = ReportsConfig()
     log: LogConfig = LogConfig()

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from alerting.labels import CATEGORY, KIND, SEVERITY, STATUS, zh
+from alerting.risk import LEVEL_ZH
 from alerting.tickets import ESCALATION_NAMES
-from gateway.notification import Notification, ReportNotice
+from gateway.notification import Notification, ReportNotice, RiskNotice
 
 REASON = {
     "opened": "新报警",
@@ -43,6 +44,8 @@ def _label(n: Notification) -> str:
         return zh(KIND, n.alarm.kind)
     if n.ticket is not None:
         return f"{zh(CATEGORY, n.ticket.category)}工单"
+    if n.risk is not None:
+        return "风险预警"
     return "报告"
 
 
@@ -59,6 +62,9 @@ def title(n: Notification, describe: Describe | None = None) -> str:
         a = n.alarm
         label = f"{zh(SEVERITY, a.severity)}·{REASON.get(n.reason, n.reason)}"
         return f"【{label}】{zh(KIND, a.kind)} · {_where(a.building_id, describe)}"
+    if n.risk is not None:
+        r = n.risk
+        return f"【风险预警】{_where(r.building_id, describe)} 风险等级升至{LEVEL_ZH[r.level]}"
     if n.report is not None:
         kind = {"month": "月度", "quarter": "季度", "year": "年度"}.get(n.report.kind, "")
         return f"【{kind}预警统计】{n.report.title} 楼宇安全报告已生成"
@@ -106,6 +112,8 @@ def lines(n: Notification, describe: Describe | None = None) -> list[str]:
         if n.reason in ("opened", "escalated", "reminder") and a.acknowledged_ms is None:
             out.append("请值班员尽快确认处置。")
         return out
+    if n.risk is not None:
+        return _risk_lines(n.risk, describe)
     if n.report is not None:
         return _report_lines(n.report)
     assert n.ticket is not None
@@ -168,6 +176,21 @@ def flat(text: str) -> str:
 
 def subject(n: Notification, describe: Describe | None = None) -> str:
     return flat(title(n, describe))
+
+
+def _risk_lines(r: RiskNotice, describe: Describe | None) -> list[str]:
+    out = [
+        f"位置：{_where(r.building_id, describe)}",
+        f"风险等级：{LEVEL_ZH[r.previous_level]} → {LEVEL_ZH[r.level]}",
+        f"风险指数：{r.previous_score:.1f} → {r.score:.1f}",
+    ]
+    if r.top:
+        weighty = sorted(r.top.items(), key=lambda kv: -kv[1])[:5]
+        out.append("主要因素：" + "、".join(f"{name} {points:.1f}" for name, points in weighty))
+    if r.lifted_by:
+        out.append(f"等级下限：因 {r.lifted_by} 至少为较大风险")
+    out.append("请在控制台“态势图”查看该楼栋并安排检查（docs/risk.md）。")
+    return out
 
 
 def _report_lines(r: ReportNotice) -> list[str]:

@@ -41,6 +41,8 @@ def body(n: Notification, describe: text.Describe | None) -> dict[str, Any]:
         out["ticket"] = TicketObject.of(n.ticket, []).wire()
     if n.report is not None:
         out["report"] = msgspec.to_builtins(n.report)
+    if n.risk is not None:
+        out["risk"] = msgspec.to_builtins(n.risk)
     if n.notice is not None:
         out["notice"] = msgspec.to_builtins(n.notice)
     if n.digest:

@@ -40,6 +40,15 @@ def prune(conn: Connection, *, settings: Settings, now_ms: int) -> None:
     )
     keep_newest(conn, schema.dead_letters, "id", s.ingest.dead_letter_max_rows)
     keep_newest(conn, schema.pending_messages, "id", s.ingest.pending_max_rows)
+    # A reporter's phone number is kept only as long as it may be needed to call back (PIPL).
+    r = schema.public_reports
+    conn.execute(
+        sa.update(r)
+        .where(
+            r.c.contact.is_not(None), r.c.created_ms < now - s.public.contact_keep_days * _DAY_MS
+        )
+        .values(contact=None)
+    )
     n, o = schema.notifications, schema.ticket_outbox
     conn.execute(
         sa.delete(n).where(

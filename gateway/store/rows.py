@@ -202,6 +202,23 @@ class InspectionItemRow(Row):
     ticket_id: str | None
 
 
+class PublicReportRow(Row):
+    """A public hazard report (``public_reports``)."""
+
+    id: str
+    tracking_code: str
+    building_id: str
+    category: str
+    text: str
+    photo_id: str | None
+    contact: str | None
+    address_digest: str
+    ticket_id: str | None
+    folded_into: str | None
+    created_ms: int
+    rewarded_ms: int | None = None
+
+
 class AuditRow(Row):
     """One change a person made (``gateway/audit.py``)."""
 

@@ -327,6 +327,38 @@ photos = sa.Table(
     sa.Column("created_by", sa.String(128), nullable=False),
 )
 
+# Public hazard reports (举报, docs/public-reports.md): the reporter's tracking code, what they
+# reported, the ticket it opened (or the report it was folded into), and their phone number
+# until the retention period ends (PIPL): then it is deleted, the row kept.
+public_reports = sa.Table(
+    "public_reports",
+    metadata,
+    sa.Column("id", Ulid, primary_key=True),
+    sa.Column("tracking_code", sa.String(16), nullable=False, unique=True),
+    sa.Column("building_id", Id, nullable=False, index=True),
+    sa.Column("category", sa.String(24), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("photo_id", Ulid),
+    sa.Column("contact", sa.String(32)),
+    sa.Column("address_digest", sa.String(64), nullable=False),  # keyed hash, never the address
+    sa.Column("ticket_id", Ulid, index=True),
+    sa.Column("folded_into", Ulid),  # a duplicate of this report: no ticket of its own
+    sa.Column("created_ms", Ms, nullable=False, index=True),
+    sa.Column("rewarded_ms", Ms),  # confirmed real (its ticket closed as real): 奖励
+)
+
+# The risk index per building as last computed (docs/risk.md): to notice a level rising.
+risk_levels = sa.Table(
+    "risk_levels",
+    metadata,
+    sa.Column("building_id", Id, primary_key=True),
+    sa.Column("level", sa.String(8), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("factors", sa.Text, nullable=False),  # JSON
+    sa.Column("computed_ms", Ms, nullable=False),
+    sa.Column("changed_ms", Ms, nullable=False),  # when the level last changed
+)
+
 ticket_history = sa.Table(
     "ticket_history",
     metadata,

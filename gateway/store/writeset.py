@@ -30,6 +30,7 @@ from gateway.store.rows import (
     NotificationRow,
     OutboxRow,
     PendingRow,
+    PublicReportRow,
     ReadingRow,
     RuleStateRow,
     SeenRow,
@@ -61,6 +62,7 @@ class WriteSet(msgspec.Struct, kw_only=True):
     audit: list[AuditRow] = msgspec.field(default_factory=list)  # what people changed
     inspections: list[InspectionRow] = msgspec.field(default_factory=list)
     inspection_items: list[InspectionItemRow] = msgspec.field(default_factory=list)
+    public_reports: list[PublicReportRow] = msgspec.field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in self.__struct_fields__)
@@ -82,6 +84,7 @@ _INSERTED: Final[tuple[tuple[str, sa.Table], ...]] = (
     ("audit", schema.audit_log),
     ("inspections", schema.inspections),
     ("inspection_items", schema.inspection_items),
+    ("public_reports", schema.public_reports),
 )
 # The latest reading of a millisecond wins, as in the series.
 _READING: Final = Upsert(("device_id", "at_ms"), ("data",))

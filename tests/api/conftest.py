@@ -20,6 +20,7 @@ from core.clock import FakeClock
 from core.config import AlertingConfig, DevicesConfig, TicketsConfig
 from core.config.domain import DEFAULT_DEPARTMENTS
 from core.config.inspections import InspectionsConfig
+from core.config.public import PublicConfig
 from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.backlog import BacklogReport
@@ -29,6 +30,7 @@ from gateway.hub import EventHub
 from gateway.inspections import InspectionCommands
 from gateway.metrics import Metrics
 from gateway.photos import PhotoStore
+from gateway.public_reports import PublicReportCommands
 from gateway.shapes import TicketObject
 from gateway.spool import Spool
 from gateway.status import StatusTracker
@@ -153,6 +155,15 @@ class Api:
             config=InspectionsConfig(photos_per_hour=5),
             tz=ZoneInfo("Asia/Shanghai"),
         )
+        self.public = PublicReportCommands(
+            pipeline=self.pipeline,
+            store=self.store,
+            desk=TicketDesk(config=TicketsConfig(), registry=self.registry, ids=self.ids),
+            ids=self.ids,
+            config=PublicConfig(
+                rate_limit_per_hour=4, building_limit_per_hour=6, photos_per_hour=2, max_text=60
+            ),
+        )
         self.app = create_app(
             context=ApiContext(
                 engine=self.engine,
@@ -171,6 +182,7 @@ class Api:
                 live_status=self.live.get,
                 inspections=self.inspections,
                 photos=self.photos,
+                public=self.public,
             )
         )
 

@@ -71,6 +71,7 @@ from core.clock import FakeClock
 from core.config import AdaptersConfig, AlertingConfig, DevicesConfig, NotifyConfig, TicketsConfig
 from core.config.domain import DEFAULT_DEPARTMENTS
 from core.config.inspections import InspectionsConfig
+from core.config.public import PublicConfig
 from core.ids import IdFactory
 from gateway.audit import Actor
 from gateway.backlog import BacklogReport, import_backlog
@@ -82,6 +83,7 @@ from gateway.hub import EventHub
 from gateway.inspections import InspectionCommands
 from gateway.metrics import Metrics
 from gateway.photos import PhotoStore
+from gateway.public_reports import PublicReportCommands
 from gateway.shapes import TicketObject
 from gateway.spool import Spool
 from gateway.status import StatusTracker
@@ -422,6 +424,15 @@ class FuzzApi:
                     tz=ZoneInfo("Asia/Shanghai"),
                 ),
                 photos=PhotoStore(directory=tmp / "photos", max_bytes=64 * 1024),
+                public=PublicReportCommands(
+                    pipeline=OneCommandPipeline(store=self.store, clock=self.clock),
+                    store=self.store,
+                    desk=TicketDesk(
+                        config=TicketsConfig(), registry=self.registry, ids=IdFactory()
+                    ),
+                    ids=IdFactory(),
+                    config=PublicConfig(),
+                ),
             )
         )
         self.headers = {role: _bearer(f"sg_fuzz_{role}") for role in ROLES}
@@ -520,7 +531,15 @@ class FuzzApi:
                 "/api/v1/inspections", headers=admin, json={"building_id": "B1", "items": items}
             )
             assert made.status_code == 201, made.text
+            reported = client.post(
+                "/api/v1/public/reports",
+                json={"building_id": "B1", "category": "other", "text": "楼道堆物"},
+            )
+            assert reported.status_code == 201, reported.text
+            public = client.get("/api/v1/public-reports", headers=admin).json()["items"][0]
         self.known = {
+            "tracking_code": [reported.json()["tracking_code"]],
+            "report_id": ["month:2025-12", public["id"]],
             "inspection_id": [made.json()["id"]],
             "photo_id": [photo.json()["id"]],
             "community": ["幸福里", "和平里"],
@@ -531,7 +550,6 @@ class FuzzApi:
             "ticket_id": [t.id for t in tickets],
             "token_id": [tokens["spare"]["id"]],  # never the duty or manager token
             "identifier": [HELD],
-            "report_id": ["month:2025-12"],
             "adapter": [*ENCODERS, "canonical"],
             "month": ["2025-12", "2026-01"],
             "quarter": ["2025-Q4", "2026-Q1"],

@@ -164,7 +164,9 @@ class Rig:
             clock=self.clock,
             wake=wake,
         )
-        self.alarms = AlarmCommands(pipeline=self.pipeline, store=self.store, ids=IdFactory())
+        self.alarms = AlarmCommands(
+            pipeline=self.pipeline, store=self.store, ids=IdFactory(), desk=desk
+        )
         self.tickets = TicketCommands(
             pipeline=self.pipeline,
             store=self.store,
@@ -341,3 +343,44 @@ async def _refused_ack(rig: Rig) -> list[tuple[str, str]]:
                 break
             await asyncio.sleep(0.01)
     return announced
+
+
+def test_a_detector_with_three_false_alarms_gets_one_maintenance_ticket(rig: Rig) -> None:
+    """tickets.false_alarms_for_ticket = 3 within 30 days: the third false-alarm verdict
+    opens a device ticket in its turn; a fourth finds it open and opens none; real alarms and
+    another detector do not count."""
+
+    async def alarm_acknowledged(device: str, verdict: str) -> None:
+        for payload in ({"type": "alarm"}, {"type": "alarm_clear"}):
+            message = rig.message(f"B1/smoke/{device}/event", payload)
+            done = rig.intake.submit(message, want_ack=True)
+            assert done is not None
+            await asyncio.wait_for(done, 5)
+            if payload["type"] == "alarm":
+                (smoke,) = [a for a in rig.pipeline.active_alarms() if a.device_id == device]
+                await rig.alarms.acknowledge(smoke.id, verdict=verdict, note=None, by=DUTY)
+        rig.clock.advance(3_600_000)
+
+    def maintenance() -> list[Any]:
+        return [t for t in rig.rows(schema.tickets) if t.category == "device"]
+
+    async def scenario() -> None:
+        async with running(rig):
+            await alarm_acknowledged("s1", "false_alarm")
+            await alarm_acknowledged("s1", "real")
+            await alarm_acknowledged("s2", "false_alarm")
+            await alarm_acknowledged("s1", "false_alarm")
+            assert maintenance() == []
+            await alarm_acknowledged("s1", "false_alarm")
+            assert len(maintenance()) == 1
+            await alarm_acknowledged("s1", "false_alarm")
+
+    asyncio.run(scenario())
+    (ticket,) = maintenance()
+    assert (ticket.title, ticket.created_by, ticket.responsible) == (
+        "烟感频繁误报：s1",
+        "误报统计",
+        "设备维保单位",
+    )
+    (history,) = [h for h in rig.rows(schema.ticket_history) if h.ticket_id == ticket.id]
+    assert history.note.startswith("30 天内误报 3 次")

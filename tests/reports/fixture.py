@@ -240,14 +240,16 @@ def insert(conn: Connection, r: Records) -> None:
         {**n, "id": _id("NT", i + 1), "subject": "alarm", "reason": "opened", "severity": "warning",
          "attempts": 1, "payload": "{}"} for i, n in enumerate(r.notifications)])  # fmt: skip
     _rows(conn, schema.tickets, [
-        {**t, "title": "t", "severity": "warning", "status": "closed" if t["closed_ms"] else "open",
-         "responsible": "x", "escalation_level": 0, "updated_ms": t["created_ms"], "created_by": "x"}
+        {"responsible": "x", **t, "title": "t", "severity": "warning",
+         "status": "closed" if t["closed_ms"] else "open",
+         "escalation_level": 0, "updated_ms": t["created_ms"], "created_by": "x"}
         for t in r.tickets])  # fmt: skip
     _rows(conn, schema.ticket_history, [
         {**h, "by": "x", "from_status": None, "to_status": "open"} for h in r.ticket_history])  # fmt: skip
     _rows(conn, schema.events, [
-        {**e, "id": _id("EV", i + 1), "device_type": "ebike" if e["type"] == "ebike_detected" else "smoke",
-         "ts_ms": e["received_ms"], "msg_id": None, "source": "test", "data": "{}"}
+        {"device_type": "ebike" if e["type"] == "ebike_detected" else "smoke",
+         "ts_ms": e["received_ms"], **e, "id": _id("EV", i + 1), "msg_id": None, "source": "test",
+         "data": "{}"}
         for i, e in enumerate(r.events)])  # fmt: skip
 
 

@@ -47,7 +47,8 @@ def test_json_is_the_documented_shape(report: Report) -> None:
     assert set(body) == {
         "period", "generated_at", "scope", "total", "communities", "buildings",
         "ebike_top_elevators", "worst_devices", "ack_by_shift", "early_warnings", "trend",
-        "backlog_deadline", "inspection_coverage",
+        "backlog_deadline", "inspection_coverage", "rollout", "transmission_delay",
+        "false_alarm_devices", "ebike_heatmap", "work_report",
     }  # fmt: skip
     assert body["total"]["figures"]["alarms.kind.fire"] == 2
     assert len(body["total"]["ebike_by_hour"]) == 24

@@ -127,6 +127,15 @@ def test_every_view_in_both_languages_is_accessible_and_shot(
         page.wait_for_selector("#reports:not([hidden])")
         look(page, "reports", lang)
 
+        page.click("[data-testid=nav-situation]")
+        page.wait_for_selector("[data-testid=tile]")
+        page.wait_for_selector("[data-testid=rollout-row]")
+        look(page, "situation", lang)
+
+        page.click("[data-testid=nav-inspect]")
+        page.wait_for_selector("#inspect:not([hidden]) [data-testid=coverage-table]")
+        look(page, "inspect", lang)
+
         other = console.page(width, lang=lang, axe=True)
         console.sign_in(other, manager, sound=False)
         other.wait_for_selector("[data-testid=device-row]")
