@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -48,25 +50,36 @@ def accepted(gateway: Gateway) -> int:
     return int(sum(v for k, v in m.items() if k.startswith("siteguard_events_accepted_total")))
 
 
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A broker of its own. The session's broker keeps the persistent sessions of every
+    gateway the earlier tests stopped; each would be queued its own copy of the 300k
+    readings, and the broker's fan-out, not the gateway, would set the fire's delay."""
+    server = Mosquitto(tmp_path / "mosq")
+    server.start()
+    yield server
+    server.cleanup()
+
+
 @pytest.mark.services
 def test_a_fire_overtakes_a_backlog_of_300k_readings(
-    mosquitto: Mosquitto, make_gateway: GatewayFactory, building: str
+    broker: Mosquitto, make_gateway: GatewayFactory, building: str
 ) -> None:
     fire_building = f"{building}-fire"
     gateway = make_gateway(
-        mqtt_url=mosquitto.url,
+        mqtt_url=broker.url,
         # Production settings, not the quick ones of the other tests.
         series={"flush_interval_s": 0.2},
         devices={"status_flush_s": 5.0, "readings_min_interval_s": 60, "auto_register_max": 10**6},
         log={"level": "WARNING"},
     ).start()
     gateway.stop()  # the broker now keeps both sessions and queues for them
-    preload(mosquitto.url, building)
+    preload(broker.url, building)
 
     gateway.start()  # ready: connected, subscribed, draining the backlog
     stream = SseReader(f"{gateway.base}/api/v1/stream", token=ADMIN_TOKEN)
     wait_for(lambda: stream.status == 200, timeout=10, what="the stream")
-    with Publisher(mosquitto.url) as pub:
+    with Publisher(broker.url) as pub:
         published = time.monotonic()
         for detector in ("s1", "s2"):
             pub.client.publish(topic(fire_building, "smoke", detector), b'{"type":"alarm"}', qos=1)
